@@ -1,0 +1,105 @@
+// The one libevent loop of a daemon, and the small owned handles around it:
+// timers, signal handlers, deferred calls, and a thread-safe way for workers
+// to hand results back to the loop.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+struct event_base;
+struct event;
+struct evdns_base;
+
+namespace jng::net {
+
+struct EventDeleter {
+    void operator()(event* e) const;
+};
+using EventPtr = std::unique_ptr<event, EventDeleter>;
+
+class Loop {
+public:
+    Loop();
+    ~Loop();
+    Loop(const Loop&) = delete;
+    Loop& operator=(const Loop&) = delete;
+
+    event_base* base() const { return base_.get(); }
+    evdns_base* dns();  // created on first use
+
+    // Runs until stop() or nothing is left to wait for.
+    void run();
+    void stop();
+
+    // Runs `fn` on the loop after the current callback returns. Used to
+    // destroy objects whose own callback is still on the stack.
+    void defer(std::function<void()> fn);
+
+    // Thread-safe: queues `fn` to run on the loop thread and wakes it.
+    void post(std::function<void()> fn);
+
+    // Calls `fn` on the loop whenever signal `signo` arrives.
+    void on_signal(int signo, std::function<void()> fn);
+
+private:
+    struct BaseDeleter {
+        void operator()(event_base* b) const;
+    };
+    struct DnsDeleter {
+        void operator()(evdns_base* d) const;
+    };
+    static void on_wake(int fd, short, void* arg);
+    static void on_deferred(int, short, void* arg);
+    void run_posted();
+
+    std::unique_ptr<event_base, BaseDeleter> base_;
+    std::unique_ptr<evdns_base, DnsDeleter> dns_;
+    int wake_fd_ = -1;  // eventfd
+    EventPtr wake_event_;
+    EventPtr defer_event_;
+    std::mutex posted_mutex_;
+    std::vector<std::function<void()>> posted_;
+    std::vector<std::function<void()>> deferred_;
+    struct SignalHandler;
+    std::vector<std::unique_ptr<SignalHandler>> signals_;
+};
+
+// A one-shot or repeating timer; stops when destroyed.
+class Timer {
+public:
+    Timer(Loop& loop, std::function<void()> fn);
+    ~Timer();
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+
+    void start(std::chrono::milliseconds delay);
+    void start_repeating(std::chrono::milliseconds interval);
+    void stop();
+    bool active() const;
+
+private:
+    static void on_fire(int, short, void* arg);
+    std::function<void()> fn_;
+    EventPtr event_;
+};
+
+// Handed to callbacks that may outlive their owner: the owner holds the
+// Lifeline, the callback holds a Lifeline::Watch and checks it first.
+class Lifeline {
+public:
+    using Watch = std::weak_ptr<const char>;
+    Lifeline() : token_(std::make_shared<const char>(0)) {}
+    Lifeline(const Lifeline&) = delete;
+    Lifeline& operator=(const Lifeline&) = delete;
+    Watch watch() const { return token_; }
+
+private:
+    std::shared_ptr<const char> token_;
+};
+
+inline bool alive(const Lifeline::Watch& w) { return !w.expired(); }
+
+}  // namespace jng::net

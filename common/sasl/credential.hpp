@@ -1,0 +1,20 @@
+// What the server keeps instead of a password: one SCRAM credential per hash
+// (RFC 5802 §3), encoded as libgsasl consumes it.
+#pragma once
+
+#include <string>
+
+namespace jng::sasl {
+
+enum class Hash { kSha1, kSha256 };
+
+struct ScramCredential {
+    int iterations = 0;
+    std::string salt;        // base64
+    std::string stored_key;  // hex
+    std::string server_key;  // hex
+    bool empty() const { return iterations == 0; }
+    bool operator==(const ScramCredential&) const = default;
+};
+
+}  // namespace jng::sasl

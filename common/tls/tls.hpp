@@ -1,0 +1,92 @@
+// TLS over memory buffers: the event loop owns the socket and moves
+// ciphertext in and out; the backend (OpenSSL or GnuTLS, chosen at build
+// time) only transforms bytes. One interface, two implementations, the same
+// tests.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "result.hpp"
+
+namespace jng::tls {
+
+enum class Role { kClient, kServer };
+
+// RFC 5929 tls-unique (TLS <= 1.2 only) and RFC 9266 tls-exporter (TLS 1.3,
+// and TLS 1.2 with extended master secret).
+enum class ChannelBinding { kTlsUnique, kTlsExporter };
+
+struct ContextOptions {
+    Role role = Role::kServer;
+    std::string cert_file;  // PEM chain; required for servers
+    std::string key_file;   // PEM private key; defaults to cert_file
+    std::string ca_file;    // PEM bundle for verifying peers; empty: system store
+    std::string ca_path;    // directory of hashed CA certificates
+    bool request_client_cert = false;  // servers: ask (s2s SASL EXTERNAL), never require
+    std::string min_version = "1.2";   // "1.2" or "1.3"
+    std::string ciphers;               // backend-specific cipher list; empty: backend default
+};
+
+// What the peer's certificate says, for s2s (RFC 6120 §13.7.1.2, RFC 6125).
+struct PeerCertificate {
+    bool present = false;
+    bool chain_valid = false;           // verified against the trust store
+    std::string verify_error;           // why not, when !chain_valid
+    std::vector<std::string> dns_names; // subjectAltName dNSName
+    std::vector<std::string> srv_names; // SRV-ID (id-on-dnsSRV), e.g. "_xmpp-server.example.com"
+    std::vector<std::string> xmpp_addrs;  // id-on-xmppAddr
+    std::string common_name;
+};
+
+class Session {
+public:
+    virtual ~Session() = default;
+
+    // Ciphertext that arrived from the network.
+    virtual Status feed(std::string_view ciphertext) = 0;
+    // Appends decrypted application data to `out`; returns bytes appended.
+    virtual size_t read(std::string& out) = 0;
+    // Plaintext to send; buffered inside until the handshake completes.
+    virtual Status write(std::string_view plaintext) = 0;
+    // Appends ciphertext that must go to the network to `out`.
+    virtual void drain(std::string& out) = 0;
+    // Starts a clean shutdown (close_notify goes out through drain()).
+    virtual void shutdown() = 0;
+
+    virtual bool handshake_done() const = 0;
+    // The peer sent close_notify.
+    virtual bool peer_closed() const = 0;
+    virtual std::string protocol_version() const = 0;  // "TLSv1.3"
+    virtual std::string cipher() const = 0;
+
+    // Channel binding data for SCRAM-*-PLUS; nullopt when this connection
+    // cannot provide that type (tls-unique under TLS 1.3, before the handshake).
+    virtual std::optional<std::string> channel_binding(ChannelBinding type) const = 0;
+
+    virtual PeerCertificate peer_certificate() const = 0;
+};
+
+class Context {
+public:
+    virtual ~Context() = default;
+    // A new session. For clients `server_name` is sent as SNI and is what the
+    // certificate is verified against.
+    virtual std::unique_ptr<Session> new_session(std::string_view server_name = {}) = 0;
+    virtual Role role() const = 0;
+};
+
+// Implemented by the chosen backend.
+Result<std::unique_ptr<Context>> create_context(const ContextOptions& options);
+std::string_view backend_name();  // "openssl" or "gnutls"
+
+// Digests for protocol use (XEP-0114 handshake, XEP-0185 dialback keys),
+// provided by the same backend so the build links one crypto library.
+std::string sha1_hex(std::string_view data);
+std::string sha256_hex(std::string_view data);
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
+}  // namespace jng::tls

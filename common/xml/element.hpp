@@ -1,0 +1,117 @@
+// The element tree every stanza becomes: name, namespace, attributes, and an
+// ordered list of children that are elements or text. Small on purpose.
+#pragma once
+
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace jng::xml {
+
+struct Attribute {
+    std::string name;   // local name; "xml:lang" for the xml namespace
+    std::string value;
+    std::string ns;     // empty for unqualified attributes (nearly all of XMPP)
+};
+
+class Element;
+
+// A child is either an element or a run of character data.
+struct Node;
+
+class Element {
+public:
+    Element() = default;
+    explicit Element(std::string_view name, std::string_view ns = {}) : name_(name), ns_(ns) {}
+
+    const std::string& name() const { return name_; }
+    const std::string& ns() const { return ns_; }
+    void set_name(std::string name) { name_ = std::move(name); }
+    void set_ns(std::string ns) { ns_ = std::move(ns); }
+    bool is(std::string_view name, std::string_view ns) const {
+        return name_ == name && ns_ == ns;
+    }
+
+    // Attributes ---------------------------------------------------------
+    const std::vector<Attribute>& attrs() const { return attrs_; }
+    const std::string* find_attr(std::string_view name) const;
+    // The attribute's value, or `fallback` when absent.
+    std::string_view attr(std::string_view name, std::string_view fallback = {}) const;
+    bool has_attr(std::string_view name) const { return find_attr(name) != nullptr; }
+    Element& set_attr(std::string_view name, std::string_view value);
+    Element& set_attr(Attribute attribute);
+    bool remove_attr(std::string_view name);
+
+    // Children -----------------------------------------------------------
+    const std::vector<Node>& children() const { return children_; }
+    std::vector<Node>& children() { return children_; }
+    bool empty() const { return children_.empty(); }
+
+    // Appends a child and returns a reference to it (valid until the next
+    // change to this element's children).
+    Element& add_child(Element child);
+    // Appends a child element; an empty `ns` inherits this element's namespace.
+    Element& add(std::string_view name, std::string_view ns = {});
+    Element& add_text(std::string_view text);
+    // Appends <name>text</name> in this element's namespace.
+    Element& add_text_child(std::string_view name, std::string_view text);
+
+    // First child element with this name and namespace (any namespace if `ns`
+    // is empty), or nullptr.
+    const Element* child(std::string_view name, std::string_view ns = {}) const;
+    Element* child(std::string_view name, std::string_view ns = {});
+    // First child element in namespace `ns`, whatever its name.
+    const Element* child_in(std::string_view ns) const;
+    // First child element, whatever it is.
+    const Element* first_element() const;
+    Element* first_element();
+
+    size_t remove_children(std::string_view name, std::string_view ns = {});
+    void clear_children() { children_.clear(); }
+
+    // Concatenated character data of this element's direct text children.
+    std::string text() const;
+    // Text of the first matching child, or empty.
+    std::string child_text(std::string_view name, std::string_view ns = {}) const;
+
+    // The element children only, in order.
+    auto elements() const;
+    auto elements();
+
+    // Approximate heap footprint, for limits and accounting.
+    size_t weight() const;
+
+    bool operator==(const Element& other) const;
+
+private:
+    std::string name_;
+    std::string ns_;
+    std::vector<Attribute> attrs_;
+    std::vector<Node> children_;
+};
+
+struct Node {
+    std::variant<Element, std::string> value;
+
+    bool is_element() const { return value.index() == 0; }
+    bool is_text() const { return value.index() == 1; }
+    const Element& element() const { return std::get<0>(value); }
+    Element& element() { return std::get<0>(value); }
+    const std::string& text() const { return std::get<1>(value); }
+    std::string& text() { return std::get<1>(value); }
+    bool operator==(const Node& other) const = default;
+};
+
+inline auto Element::elements() const {
+    return children_ | std::views::filter([](const Node& n) { return n.is_element(); }) |
+           std::views::transform([](const Node& n) -> const Element& { return n.element(); });
+}
+
+inline auto Element::elements() {
+    return children_ | std::views::filter([](const Node& n) { return n.is_element(); }) |
+           std::views::transform([](Node& n) -> Element& { return n.element(); });
+}
+
+}  // namespace jng::xml

@@ -1,0 +1,309 @@
+// StreamReader on libxml2's SAX2 push parser.
+#include "xml/stream_reader.hpp"
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
+
+#include <cstring>
+
+#include "ns.hpp"
+
+namespace jng::xml {
+
+struct CtxtDeleter {
+    void operator()(xmlParserCtxt* c) const {
+        if (c->myDoc) xmlFreeDoc(c->myDoc);
+        xmlFreeParserCtxt(c);
+    }
+};
+
+struct StreamReader::Impl {
+    StreamReader& owner;
+    xmlSAXHandler sax{};
+    std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt;
+    std::vector<Element> stack;  // top-level element being built, then its open descendants
+    size_t depth = 0;            // 0: before the stream element; 1: between stanzas
+    size_t fed = 0;              // bytes given to this parser
+    size_t boundary = 0;         // parser offset just after the last complete top-level item
+
+    explicit Impl(StreamReader& o) : owner(o) {}
+
+    static Impl& of(void* ctx) {
+        return *static_cast<Impl*>(static_cast<xmlParserCtxt*>(ctx)->_private);
+    }
+
+    size_t consumed() const { return static_cast<size_t>(xmlByteConsumed(ctxt.get())); }
+
+    std::string map_ns(const xmlChar* uri) const {
+        if (uri == nullptr) return {};
+        const auto* s = reinterpret_cast<const char*>(uri);
+        if (!owner.content_ns_.empty() && owner.content_ns_ == s) return std::string(ns::kClient);
+        return std::string(s);
+    }
+
+    void fail(std::string condition, std::string text) {
+        if (!owner.failed_) owner.fail(std::move(condition), std::move(text));
+        xmlStopParser(ctxt.get());
+    }
+
+    static void on_start(void* ctx, const xmlChar* localname, const xmlChar* /*prefix*/,
+                         const xmlChar* uri, int nb_namespaces, const xmlChar** namespaces,
+                         int nb_attributes, int /*nb_defaulted*/, const xmlChar** attributes) {
+        Impl& self = of(ctx);
+        if (self.owner.failed_) return;
+        if (self.depth >= self.owner.limits_.max_depth + 1) {
+            self.fail("policy-violation", "element nesting too deep");
+            return;
+        }
+        if (static_cast<size_t>(nb_attributes) > self.owner.limits_.max_attributes) {
+            self.fail("policy-violation", "too many attributes");
+            return;
+        }
+        Element e(reinterpret_cast<const char*>(localname), self.map_ns(uri));
+        for (int i = 0; i < nb_attributes; ++i) {
+            const xmlChar** a = attributes + i * 5;
+            const auto* name = reinterpret_cast<const char*>(a[0]);
+            const auto* aprefix = reinterpret_cast<const char*>(a[1]);
+            const auto* auri = reinterpret_cast<const char*>(a[2]);
+            std::string value(reinterpret_cast<const char*>(a[3]),
+                              static_cast<size_t>(a[4] - a[3]));
+            if (auri != nullptr && ns::kXml == auri) {
+                e.set_attr(Attribute{std::string("xml:") + name, std::move(value), {}});
+            } else if (auri != nullptr) {
+                (void)aprefix;
+                e.set_attr(Attribute{name, std::move(value), auri});
+            } else {
+                e.set_attr(Attribute{name, std::move(value), {}});
+            }
+        }
+        if (self.depth == 0) {
+            StreamEvent ev{StreamEvent::Kind::kOpen, std::move(e), {}, {}, {}};
+            for (int i = 0; i < nb_namespaces; ++i) {
+                if (namespaces[2 * i] == nullptr && namespaces[2 * i + 1] != nullptr) {
+                    ev.default_ns = reinterpret_cast<const char*>(namespaces[2 * i + 1]);
+                }
+            }
+            self.owner.opened_ = true;
+            self.owner.events_.push_back(std::move(ev));
+            self.depth = 1;
+            // libxml2 reports a start tag before stepping over its '>'.
+            const xmlParserInput* in = self.ctxt->input;
+            self.boundary = self.consumed() + (in && in->cur && *in->cur == '>' ? 1 : 0);
+            return;
+        }
+        self.stack.push_back(std::move(e));
+        ++self.depth;
+    }
+
+    static void on_end(void* ctx, const xmlChar* /*localname*/, const xmlChar* /*prefix*/,
+                       const xmlChar* /*uri*/) {
+        Impl& self = of(ctx);
+        if (self.owner.failed_) return;
+        if (self.depth == 1) {
+            self.depth = 0;
+            self.owner.closed_ = true;
+            self.owner.events_.push_back(StreamEvent{StreamEvent::Kind::kClose, {}, {}, {}, {}});
+            self.boundary = self.consumed();
+            return;
+        }
+        --self.depth;
+        Element done = std::move(self.stack.back());
+        self.stack.pop_back();
+        if (self.depth == 1) {
+            // The whole element may have arrived in one chunk: measure it here
+            // as well as between chunks.
+            const size_t end = self.consumed();
+            if (end - self.boundary > self.owner.limits_.max_stanza_bytes) {
+                self.fail("policy-violation", "stanza too large");
+                return;
+            }
+            self.owner.events_.push_back(
+                StreamEvent{StreamEvent::Kind::kElement, std::move(done), {}, {}, {}});
+            self.boundary = end;
+        } else {
+            self.stack.back().add_child(std::move(done));
+        }
+    }
+
+    static void on_characters(void* ctx, const xmlChar* ch, int len) {
+        Impl& self = of(ctx);
+        if (self.owner.failed_) return;
+        std::string_view text(reinterpret_cast<const char*>(ch), static_cast<size_t>(len));
+        if (self.depth >= 2) {
+            self.stack.back().add_text(text);
+            return;
+        }
+        // Between top-level elements only whitespace may appear (RFC 6120 §11.7).
+        if (text.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+            self.fail("bad-format", "character data outside any stanza");
+            return;
+        }
+        if (self.depth == 1) self.boundary = self.consumed();
+    }
+
+    static void restricted(void* ctx, const char* what) {
+        of(ctx).fail("restricted-xml", what);
+    }
+    static void on_comment(void* ctx, const xmlChar*) { restricted(ctx, "comment"); }
+    static void on_pi(void* ctx, const xmlChar*, const xmlChar*) {
+        restricted(ctx, "processing instruction");
+    }
+    static void on_subset(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+        restricted(ctx, "document type declaration");
+    }
+    static void on_entity_decl(void* ctx, const xmlChar*, int, const xmlChar*, const xmlChar*,
+                               xmlChar*) {
+        restricted(ctx, "entity declaration");
+    }
+    static void on_reference(void* ctx, const xmlChar*) { restricted(ctx, "entity reference"); }
+    static xmlEntity* on_get_entity(void* ctx, const xmlChar*) {
+        // Only the five predefined entities exist; libxml2 resolves those
+        // before asking. Anything else is an undeclared entity.
+        restricted(ctx, "entity reference");
+        return nullptr;
+    }
+
+    static void on_error(void* data, const xmlError* error) {
+        auto* ctxt = static_cast<xmlParserCtxt*>(data);
+        if (error == nullptr || error->level < XML_ERR_ERROR || ctxt == nullptr) return;
+        Impl& self = *static_cast<Impl*>(ctxt->_private);
+        std::string msg = error->message ? error->message : "XML error";
+        while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+        self.fail("not-well-formed", std::move(msg));
+    }
+
+    void init_sax() {
+        std::memset(&sax, 0, sizeof sax);
+        sax.initialized = XML_SAX2_MAGIC;
+        sax.startElementNs = on_start;
+        sax.endElementNs = on_end;
+        sax.characters = on_characters;
+        sax.cdataBlock = on_characters;
+        sax.ignorableWhitespace = on_characters;
+        sax.comment = on_comment;
+        sax.processingInstruction = on_pi;
+        sax.internalSubset = on_subset;
+        sax.externalSubset = on_subset;
+        sax.entityDecl = on_entity_decl;
+        sax.reference = on_reference;
+        sax.getEntity = on_get_entity;
+        sax.getParameterEntity = on_get_entity;
+        sax.serror = reinterpret_cast<xmlStructuredErrorFunc>(on_error);
+    }
+};
+
+StreamReader::StreamReader(ReaderLimits limits, std::string content_ns)
+    : limits_(limits), content_ns_(std::move(content_ns)) {
+    create_parser();
+}
+
+StreamReader::~StreamReader() = default;
+
+void StreamReader::create_parser() {
+    impl_ = std::make_unique<Impl>(*this);
+    impl_->init_sax();
+    xmlParserCtxt* c = xmlCreatePushParserCtxt(&impl_->sax, nullptr, nullptr, 0, nullptr);
+    if (c == nullptr) {
+        fail("internal-server-error", "cannot create XML parser");
+        return;
+    }
+    impl_->ctxt.reset(c);
+    c->_private = impl_.get();
+    // NOENT: predefined entities arrive decoded in attribute values. No DTD is
+    // ever accepted (see on_subset), so no other entity can be substituted.
+    // IGNORE_ENC: RFC 6120 §11.6, a stream is UTF-8 whatever it declares.
+    xmlCtxtUseOptions(c, XML_PARSE_NONET | XML_PARSE_NOENT | XML_PARSE_IGNORE_ENC |
+                             XML_PARSE_NOCDATA);
+}
+
+void StreamReader::fail(std::string condition, std::string text) {
+    failed_ = true;
+    events_.push_back(
+        StreamEvent{StreamEvent::Kind::kError, {}, {}, std::move(condition), std::move(text)});
+}
+
+size_t StreamReader::pending_bytes() const {
+    if (!impl_ || !impl_->ctxt) return 0;
+    return impl_->fed - impl_->boundary;
+}
+
+void StreamReader::feed(std::string_view data) {
+    if (failed_ || closed_ || data.empty() || !impl_->ctxt) return;
+    Impl& im = *impl_;
+    // Whitespace keepalives between stanzas never reach libxml2, which would
+    // hold them until the next '<' and count them against the stanza limit.
+    if (im.depth == 1 && im.fed == im.boundary &&
+        data.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        return;
+    }
+    // Feed in bounded slices so a single huge read cannot grow libxml2's
+    // buffers far past the stanza limit before we look.
+    constexpr size_t kSlice = 16 * 1024;
+    while (!data.empty() && !failed_ && !closed_) {
+        const size_t n = std::min(kSlice, data.size());
+        im.fed += n;
+        const int rc = xmlParseChunk(im.ctxt.get(), data.data(), static_cast<int>(n), 0);
+        data.remove_prefix(n);
+        if (failed_) break;
+        if (rc != 0 && !failed_) {
+            fail("not-well-formed", "XML parse error");
+            break;
+        }
+        if (pending_bytes() > limits_.max_stanza_bytes) {
+            fail("policy-violation", "stanza too large");
+            break;
+        }
+        if (im.ctxt->dict && static_cast<size_t>(xmlDictSize(im.ctxt->dict)) > limits_.max_names) {
+            fail("policy-violation", "too many distinct element or attribute names");
+            break;
+        }
+    }
+}
+
+std::optional<StreamEvent> StreamReader::next() {
+    if (events_.empty()) return std::nullopt;
+    StreamEvent e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+}
+
+void StreamReader::restart() {
+    events_.clear();
+    failed_ = false;
+    closed_ = false;
+    opened_ = false;
+    create_parser();
+}
+
+std::optional<Element> parse_element(std::string_view xml, std::string* error,
+                                     ReaderLimits limits) {
+    limits.max_stanza_bytes = std::max(limits.max_stanza_bytes, xml.size() + 16);
+    StreamReader reader(limits);
+    reader.feed("<r>");
+    reader.feed(xml);
+    reader.feed("</r>");
+    std::optional<Element> result;
+    int elements = 0;
+    bool closed = false;
+    while (auto ev = reader.next()) {
+        switch (ev->kind) {
+            case StreamEvent::Kind::kOpen: break;
+            case StreamEvent::Kind::kElement:
+                ++elements;
+                result = std::move(ev->element);
+                break;
+            case StreamEvent::Kind::kClose: closed = true; break;
+            case StreamEvent::Kind::kError:
+                if (error) *error = ev->condition + ": " + ev->text;
+                return std::nullopt;
+        }
+    }
+    if (elements != 1 || !closed) {
+        if (error) *error = elements == 0 ? "no element" : "not exactly one element";
+        return std::nullopt;
+    }
+    return result;
+}
+
+}  // namespace jng::xml

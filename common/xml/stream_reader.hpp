@@ -1,0 +1,89 @@
+// Reads an XMPP stream: bytes in, events out (stream open, one event per
+// top-level element, stream close, error). libxml2's SAX2 push parser does the
+// parsing; this class enforces RFC 6120 §11 (no DTD, entities, comments or
+// processing instructions) and the size and depth limits.
+//
+// Events are queued while libxml2 parses and handed out afterwards by next(),
+// so a consumer may restart or destroy the reader while handling one: no
+// callback into the consumer ever runs inside libxml2.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "xml/element.hpp"
+
+namespace jng::xml {
+
+struct ReaderLimits {
+    size_t max_stanza_bytes = 256 * 1024;  // bytes of one top-level element
+    size_t max_depth = 32;                 // nesting below the stream element
+    size_t max_attributes = 64;            // per element
+    size_t max_names = 10000;              // distinct names interned per stream
+};
+
+struct StreamEvent {
+    enum class Kind { kOpen, kElement, kClose, kError };
+    Kind kind;
+    // kOpen: the stream element with its attributes (no children), in its
+    // namespace; default_ns holds the default namespace it declared.
+    // kElement: the complete top-level element.
+    Element element;
+    std::string default_ns;
+    // kError: an RFC 6120 §4.9.3 stream error condition and a text for logs.
+    std::string condition;
+    std::string text;
+};
+
+class StreamReader {
+public:
+    // Elements in `content_ns` (the stream's default namespace: jabber:client,
+    // jabber:server, jabber:component:accept) come out in the canonical
+    // namespace jabber:client, so stanza code never cares which stream a
+    // stanza arrived on. Empty: no mapping.
+    explicit StreamReader(ReaderLimits limits = {}, std::string content_ns = {});
+    ~StreamReader();
+    StreamReader(const StreamReader&) = delete;
+    StreamReader& operator=(const StreamReader&) = delete;
+
+    // Parses `data`; produced events wait in the queue for next().
+    void feed(std::string_view data);
+    std::optional<StreamEvent> next();
+
+    // Starts a new stream (after STARTTLS or SASL success, RFC 6120 §5.4.3.3 and
+    // §6.4.6): a fresh parser, and nothing still queued or buffered from the
+    // old stream is kept - bytes sent after <starttls/> are never trusted.
+    void restart();
+
+    bool failed() const { return failed_; }
+    bool closed() const { return closed_; }
+    bool open() const { return opened_ && !closed_ && !failed_; }
+    // Bytes received but not yet part of a completed top-level element.
+    size_t pending_bytes() const;
+
+    struct Impl;  // libxml2 callbacks reach the state through this
+
+private:
+    void create_parser();
+    void fail(std::string condition, std::string text);
+
+    friend struct Impl;
+    ReaderLimits limits_;
+    std::string content_ns_;
+    std::unique_ptr<Impl> impl_;
+    std::deque<StreamEvent> events_;
+    bool failed_ = false;
+    bool closed_ = false;
+    bool opened_ = false;
+};
+
+// Parses one standalone XML element (a stored stanza, a test literal) with the
+// same restrictions. Fails on anything but exactly one element.
+std::optional<Element> parse_element(std::string_view xml, std::string* error = nullptr,
+                                     ReaderLimits limits = {});
+
+}  // namespace jng::xml

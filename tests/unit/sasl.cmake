@@ -1,0 +1,1 @@
+# sasl unit tests

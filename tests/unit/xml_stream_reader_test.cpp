@@ -1,0 +1,261 @@
+// StreamReader: stanza boundaries regardless of how bytes are split, stream
+// restarts, the RFC 6120 §11 restrictions and the limits.
+#include <catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "ns.hpp"
+#include "xml/serializer.hpp"
+#include "xml/stream_reader.hpp"
+
+using jng::xml::ReaderLimits;
+using jng::xml::StreamEvent;
+using jng::xml::StreamReader;
+
+namespace {
+
+const std::string kHeader =
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+    "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+
+std::vector<StreamEvent> drain(StreamReader& r) {
+    std::vector<StreamEvent> out;
+    while (auto e = r.next()) out.push_back(std::move(*e));
+    return out;
+}
+
+std::vector<StreamEvent> feed_all(StreamReader& r, const std::string& data) {
+    r.feed(data);
+    return drain(r);
+}
+
+std::string error_of(const std::vector<StreamEvent>& evs) {
+    for (const auto& e : evs) {
+        if (e.kind == StreamEvent::Kind::kError) return e.condition;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("stream open, stanzas, close") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    auto evs = feed_all(r, kHeader +
+                               "<message to='a@b'><body>one</body></message>"
+                               "<presence/>"
+                               "</stream:stream>");
+    REQUIRE(evs.size() == 4);
+    CHECK(evs[0].kind == StreamEvent::Kind::kOpen);
+    CHECK(evs[0].element.name() == "stream");
+    CHECK(evs[0].element.ns() == jng::ns::kStream);
+    CHECK(evs[0].default_ns == "jabber:client");
+    CHECK(evs[0].element.attr("to") == "example.com");
+    CHECK(evs[1].kind == StreamEvent::Kind::kElement);
+    CHECK(evs[1].element.is("message", jng::ns::kClient));
+    CHECK(evs[1].element.child_text("body") == "one");
+    CHECK(evs[2].element.name() == "presence");
+    CHECK(evs[3].kind == StreamEvent::Kind::kClose);
+    CHECK(r.closed());
+}
+
+TEST_CASE("every split point yields the same stanzas") {
+    const std::string body =
+        "<message to='a@b' type='chat'><body>caf\xc3\xa9 &amp; &lt;tea&gt;</body>"
+        "<x xmlns='urn:x' a='&apos;q&apos;'><![CDATA[raw <data>]]></x></message>"
+        " \n <iq type='get' id='1'><query xmlns='jabber:iq:roster'/></iq>";
+    const std::string all = kHeader + body;
+    StreamReader whole({}, std::string(jng::ns::kClient));
+    auto expected = feed_all(whole, all);
+    REQUIRE(expected.size() == 3);
+    CHECK(expected[1].element.child_text("body") == "caf\xc3\xa9 & <tea>");
+    CHECK(expected[1].element.child("x")->attr("a") == "'q'");
+    CHECK(expected[1].element.child("x")->text() == "raw <data>");
+
+    for (size_t split = 1; split < all.size(); ++split) {
+        StreamReader r({}, std::string(jng::ns::kClient));
+        r.feed(std::string_view(all).substr(0, split));
+        auto evs = drain(r);
+        r.feed(std::string_view(all).substr(split));
+        auto rest = drain(r);
+        evs.insert(evs.end(), std::make_move_iterator(rest.begin()),
+                   std::make_move_iterator(rest.end()));
+        INFO("split at " << split);
+        REQUIRE(evs.size() == expected.size());
+        for (size_t i = 0; i < evs.size(); ++i) {
+            CHECK(evs[i].kind == expected[i].kind);
+            CHECK(evs[i].element == expected[i].element);
+        }
+    }
+}
+
+TEST_CASE("byte-at-a-time feeding") {
+    const std::string all = kHeader + "<message><body>x</body></message><presence type='probe'/>";
+    StreamReader r({}, std::string(jng::ns::kClient));
+    std::vector<StreamEvent> evs;
+    for (char c : all) {
+        r.feed(std::string_view(&c, 1));
+        auto more = drain(r);
+        for (auto& e : more) evs.push_back(std::move(e));
+    }
+    REQUIRE(evs.size() == 3);
+    CHECK(evs[2].element.attr("type") == "probe");
+}
+
+TEST_CASE("content namespace maps to the canonical one") {
+    StreamReader r({}, std::string(jng::ns::kServer));
+    auto evs = feed_all(r,
+                        "<stream:stream xmlns='jabber:server' "
+                        "xmlns:stream='http://etherx.jabber.org/streams'>"
+                        "<message><body>x</body></message>");
+    REQUIRE(evs.size() == 2);
+    CHECK(evs[1].element.ns() == jng::ns::kClient);
+    CHECK(evs[1].element.child("body")->ns() == jng::ns::kClient);
+    CHECK(jng::xml::to_string(evs[1].element, {jng::ns::kServer}) ==
+          "<message><body>x</body></message>");
+}
+
+TEST_CASE("restart begins a new stream and drops what followed") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    auto evs = feed_all(r, kHeader + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+                                     "<message><body>injected</body></message>");
+    REQUIRE(evs.size() == 3);  // open, starttls, and the injected message is queued...
+    StreamReader r2({}, std::string(jng::ns::kClient));
+    r2.feed(kHeader + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+                      "<message><body>injected</body></message>");
+    auto open = r2.next();
+    auto starttls = r2.next();
+    REQUIRE(starttls);
+    CHECK(starttls->element.name() == "starttls");
+    r2.restart();  // ...but a consumer that restarts on <starttls/> never sees it
+    CHECK_FALSE(r2.next());
+    auto again = feed_all(r2, kHeader + "<iq type='get' id='2'/>");
+    REQUIRE(again.size() == 2);
+    CHECK(again[0].kind == StreamEvent::Kind::kOpen);
+    CHECK(again[1].element.name() == "iq");
+}
+
+TEST_CASE("restricted XML is refused") {
+    auto check = [](const std::string& data, const std::string& condition) {
+        StreamReader r({}, std::string(jng::ns::kClient));
+        auto evs = feed_all(r, data);
+        INFO(data);
+        CHECK(error_of(evs) == condition);
+        CHECK(r.failed());
+    };
+    check("<?xml version='1.0'?><!DOCTYPE stream [<!ENTITY x 'y'>]><stream:stream/>",
+          "restricted-xml");
+    check(kHeader + "<!-- comment -->", "restricted-xml");
+    check(kHeader + "<?pi data?>", "restricted-xml");
+    check(kHeader + "<message><body>&xxe;</body></message>", "restricted-xml");
+    check(kHeader + "<message><body>&#0;</body></message>", "not-well-formed");
+    check(kHeader + "<message></presence>", "not-well-formed");
+    check(kHeader + "<a b='1' b='2'/>", "not-well-formed");
+    check(kHeader + "text at the top<presence/>", "bad-format");
+}
+
+TEST_CASE("billion laughs never expands") {
+    const std::string lol =
+        "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'>"
+        "<!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>]>"
+        "<lolz>&lol2;</lolz>";
+    StreamReader r;
+    auto evs = feed_all(r, lol);
+    CHECK(error_of(evs) == "restricted-xml");
+    for (const auto& e : evs) CHECK(e.kind != StreamEvent::Kind::kElement);
+}
+
+TEST_CASE("stanza size limit") {
+    ReaderLimits limits;
+    limits.max_stanza_bytes = 1000;
+    StreamReader r(limits, std::string(jng::ns::kClient));
+    auto ok = feed_all(r, kHeader + "<message><body>" + std::string(800, 'a') + "</body></message>");
+    REQUIRE(ok.size() == 2);
+    // Many stanzas under the limit are fine however long the stream lives.
+    for (int i = 0; i < 50; ++i) {
+        auto more = feed_all(r, "<message><body>" + std::string(800, 'b') + "</body></message>");
+        REQUIRE(more.size() == 1);
+    }
+    auto big = feed_all(r, "<message><body>" + std::string(2000, 'c') + "</body></message>");
+    CHECK(error_of(big) == "policy-violation");
+}
+
+TEST_CASE("an unterminated start tag hits the size limit") {
+    ReaderLimits limits;
+    limits.max_stanza_bytes = 1000;
+    StreamReader r(limits, std::string(jng::ns::kClient));
+    feed_all(r, kHeader);
+    std::vector<StreamEvent> evs;
+    for (int i = 0; i < 20 && evs.empty(); ++i) {
+        r.feed(i == 0 ? "<message to='" : std::string(100, 'x'));
+        evs = drain(r);
+    }
+    CHECK(error_of(evs) == "policy-violation");
+}
+
+TEST_CASE("whitespace keepalives never count against the limit") {
+    ReaderLimits limits;
+    limits.max_stanza_bytes = 100;
+    StreamReader r(limits, std::string(jng::ns::kClient));
+    feed_all(r, kHeader);
+    for (int i = 0; i < 1000; ++i) CHECK(feed_all(r, " ").empty());
+    auto evs = feed_all(r, "<presence/>");
+    REQUIRE(evs.size() == 1);
+    CHECK(evs[0].kind == StreamEvent::Kind::kElement);
+}
+
+TEST_CASE("depth limit") {
+    ReaderLimits limits;
+    limits.max_depth = 5;
+    StreamReader r(limits, std::string(jng::ns::kClient));
+    std::string deep = kHeader;
+    for (int i = 0; i < 10; ++i) deep += "<a>";
+    CHECK(error_of(feed_all(r, deep)) == "policy-violation");
+
+    StreamReader ok(limits, std::string(jng::ns::kClient));
+    auto evs = feed_all(ok, kHeader + "<a><b><c><d><e/></d></c></b></a>");
+    CHECK(error_of(evs).empty());
+    CHECK(evs.size() == 2);
+}
+
+TEST_CASE("attribute count limit") {
+    ReaderLimits limits;
+    limits.max_attributes = 3;
+    StreamReader r(limits, std::string(jng::ns::kClient));
+    CHECK(error_of(feed_all(r, kHeader + "<a w='1' x='1' y='1' z='1'/>")) == "policy-violation");
+}
+
+TEST_CASE("distinct names are bounded per stream") {
+    ReaderLimits limits;
+    limits.max_names = 200;
+    StreamReader r(limits, std::string(jng::ns::kClient));
+    feed_all(r, kHeader);
+    std::string err;
+    for (int i = 0; i < 1000 && err.empty(); ++i) {
+        err = error_of(feed_all(r, "<n" + std::to_string(i) + "/>"));
+    }
+    CHECK(err == "policy-violation");
+}
+
+TEST_CASE("declared encodings other than UTF-8 are ignored") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    auto evs = feed_all(r,
+                        "<?xml version='1.0' encoding='ISO-8859-1'?><stream:stream "
+                        "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+                        "<message><body>caf\xc3\xa9</body></message>");
+    REQUIRE(evs.size() == 2);
+    CHECK(evs[1].element.child_text("body") == "caf\xc3\xa9");
+}
+
+TEST_CASE("invalid UTF-8 is not well-formed") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    CHECK(error_of(feed_all(r, kHeader + "<message><body>\xff\xfe</body></message>")) ==
+          "not-well-formed");
+}
+
+TEST_CASE("nothing is parsed after an error") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    auto evs = feed_all(r, kHeader + "<a></b>");
+    CHECK(error_of(evs) == "not-well-formed");
+    CHECK(feed_all(r, "<presence/>").empty());
+}
