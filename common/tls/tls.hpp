@@ -17,8 +17,11 @@ namespace jng::tls {
 enum class Role { kClient, kServer };
 
 // RFC 5929 tls-unique (TLS <= 1.2 only) and RFC 9266 tls-exporter (TLS 1.3,
-// and TLS 1.2 with extended master secret).
-enum class ChannelBinding { kTlsUnique, kTlsExporter };
+// and TLS 1.2 with extended master secret). kTlsUniqueAnyVersion is the
+// RFC 5929 computation applied under TLS 1.3 too, as clients built on
+// Python's ssl module (slixmpp) send it; RFC 9266 leaves tls-unique undefined
+// there, so it is offered only where an operator allows it.
+enum class ChannelBinding { kTlsUnique, kTlsExporter, kTlsUniqueAnyVersion };
 
 struct ContextOptions {
     Role role = Role::kServer;
@@ -28,6 +31,7 @@ struct ContextOptions {
     std::string ca_path;    // directory of hashed CA certificates
     bool request_client_cert = false;  // servers: ask (s2s SASL EXTERNAL), never require
     std::string min_version = "1.2";   // "1.2" or "1.3"
+    std::string max_version;           // "1.2" or "1.3"; empty: the newest the backend has
     std::string ciphers;               // backend-specific cipher list; empty: backend default
 };
 
@@ -73,8 +77,9 @@ public:
 class Context {
 public:
     virtual ~Context() = default;
-    // A new session. For clients `server_name` is sent as SNI and is what the
-    // certificate is verified against.
+    // A new session. For clients `server_name` is sent as SNI (unless it is an
+    // address literal); the chain is verified during the handshake, but
+    // matching the name against peer_certificate() (RFC 6125) is the caller's.
     virtual std::unique_ptr<Session> new_session(std::string_view server_name = {}) = 0;
     virtual Role role() const = 0;
 };

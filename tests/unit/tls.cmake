@@ -1,1 +1,15 @@
-# tls unit tests
+# tls unit tests: the backend chosen by JNG_TLS_BACKEND, driven through the
+# tls.hpp interface only. Certificates are minted at test time (tls_test_certs),
+# which is why the tests themselves link the crypto library.
+find_package(OpenSSL 3.0 REQUIRED)
+
+add_executable(tls_tests
+  ${CMAKE_CURRENT_LIST_DIR}/tls_test_certs.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tls_handshake_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tls_channel_binding_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tls_peer_certificate_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tls_errors_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tls_digest_test.cpp
+)
+target_link_libraries(tls_tests PRIVATE jng_tls jng_catch_main OpenSSL::SSL OpenSSL::Crypto)
+add_test(NAME tls_tests COMMAND tls_tests)
