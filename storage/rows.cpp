@@ -1,0 +1,124 @@
+// Validation of rows written and read, for every driver: the formats of
+// SCRAM credentials, the known values of flags and `ask`.
+#include "rows.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace jng::storage {
+namespace {
+
+bool is_base64(std::string_view s) {
+    if (s.empty() || s.size() % 4 != 0) return false;
+    size_t padding = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == '=') {
+            // Padding only at the end, at most two.
+            if (i + 2 < s.size()) return false;
+            ++padding;
+            continue;
+        }
+        if (padding > 0) return false;
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '+' || c == '/';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool is_hex(std::string_view s, size_t length) {
+    if (s.size() != length) return false;
+    for (char c : s) {
+        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string_view hash_name(sasl::Hash hash) {
+    return hash == sasl::Hash::kSha1 ? "SCRAM-SHA-1" : "SCRAM-SHA-256";
+}
+
+}  // namespace
+
+Status check_credential(sasl::Hash hash, const ScramCredential& c) {
+    std::string what(hash_name(hash));
+    if (c.iterations == 0) {
+        if (!c.salt.empty() || !c.stored_key.empty() || !c.server_key.empty())
+            return fail(what + " credential has keys but no iteration count");
+        return {};
+    }
+    if (c.iterations < 1 || c.iterations > kMaxScramIterations)
+        return fail(what + " iteration count " + std::to_string(c.iterations) + " out of range");
+    if (!is_base64(c.salt)) return fail(what + " salt is not base64");
+    // Hex of the hash output: 20 bytes for SHA-1, 32 for SHA-256.
+    size_t hex_length = hash == sasl::Hash::kSha1 ? 40 : 64;
+    if (!is_hex(c.stored_key, hex_length)) return fail(what + " stored key is malformed");
+    if (!is_hex(c.server_key, hex_length)) return fail(what + " server key is malformed");
+    return {};
+}
+
+Status check_record(const AuthRecord& record) {
+    if (auto s = check_key("username", record.username); !s) return s;
+    if (auto s = check_key("realm", record.realm); !s) return s;
+    if (auto s = check_credential(sasl::Hash::kSha1, record.sha1); !s) return s;
+    return check_credential(sasl::Hash::kSha256, record.sha256);
+}
+
+Status check_key(std::string_view what, std::string_view value) {
+    if (value.empty()) return fail(std::string(what) + " is empty");
+    return {};
+}
+
+Status check_item(const RosterItem& item) {
+    if (auto s = check_key("roster item jid", item.jid); !s) return s;
+    for (const auto& group : item.groups)
+        if (group.empty()) return fail("roster item " + item.jid + " has an empty group name");
+    return {};
+}
+
+Status check_stanza(std::string_view xml) {
+    if (xml.empty()) return fail("empty stanza");
+    return {};
+}
+
+Result<bool> flag_from_column(std::string_view column, int64_t value) {
+    if (value == 0) return false;
+    if (value == 1) return true;
+    return fail("\"" + std::string(column) + "\" is " + std::to_string(value) + ", not 0 or 1");
+}
+
+Result<RosterItem::Ask> ask_from_column(int64_t value) {
+    switch (value) {
+        case 0:
+            return RosterItem::Ask::kNone;
+        case 1:
+            return RosterItem::Ask::kSubscribe;
+        default:
+            return fail("\"ask\" is " + std::to_string(value) + ", not a known value");
+    }
+}
+
+int64_t ask_to_column(RosterItem::Ask ask) {
+    return ask == RosterItem::Ask::kSubscribe ? 1 : 0;
+}
+
+Result<int> iterations_from_column(std::string_view column, int64_t value) {
+    if (value < 0 || value > kMaxScramIterations)
+        return fail("\"" + std::string(column) + "\" is " + std::to_string(value) +
+                    ", out of range");
+    return static_cast<int>(value);
+}
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Error corrupt(std::string_view table, std::string_view what) {
+    return fail("corrupt row in \"" + std::string(table) + "\": " + std::string(what));
+}
+
+}  // namespace jng::storage

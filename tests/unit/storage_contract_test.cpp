@@ -1,0 +1,643 @@
+// The storage contract: what every driver must do, written once and run
+// against each backend in storage_backends.hpp (SQLite always, others when
+// the test run can reach them).
+#include <catch.hpp>
+#include <set>
+
+#include "rows.hpp"
+#include "schema.hpp"
+#include "storage_backends.hpp"
+
+using namespace jng;
+using namespace jng::storage;
+using namespace jng::storage::test;
+
+namespace {
+
+RosterItem contact(std::string jid) {
+    RosterItem item;
+    item.jid = std::move(jid);
+    return item;
+}
+
+int64_t rows_owned(Backend& b, const std::string& table, const std::string& owner) {
+    auto rows =
+        b.sql("SELECT COUNT(*) FROM \"" + table + "\" WHERE \"collection-owner\" = $1", {owner});
+    return std::stoll(rows.at(0).at(0).value());
+}
+
+}  // namespace
+
+TEST_CASE("contract: a fresh database is migrated on first connect", "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto factory = backend.factory();
+        auto driver = connect(*factory);
+
+        auto status = driver->schema_status();
+        require_ok(status);
+        CHECK(status->latest == latest_version());
+        CHECK(status->latest == static_cast<int>(migrations().size()));
+        CHECK(status->current == status->latest);
+
+        // Every migration is recorded once, with the time it was applied.
+        auto recorded = backend.sql(R"(SELECT "version", "name", "applied" FROM "jng-schema")"
+                                    R"( ORDER BY "version")");
+        REQUIRE(recorded.size() == migrations().size());
+        for (size_t i = 0; i < recorded.size(); ++i) {
+            CHECK(recorded[i][0] == std::to_string(migrations()[i].version));
+            CHECK(recorded[i][1] == std::string(migrations()[i].name));
+            CHECK(std::stoll(recorded[i][2].value()) > 1'600'000'000);
+        }
+
+        // Migrating again, or from another connection, changes nothing.
+        require_ok(driver->migrate());
+        auto again = connect(*backend.factory());
+        require_ok(again->migrate());
+        auto after = again->schema_status();
+        require_ok(after);
+        CHECK(after->current == status->current);
+        CHECK(backend.sql(R"(SELECT COUNT(*) FROM "jng-schema")").at(0).at(0) ==
+              std::to_string(migrations().size()));
+        CHECK(driver->name() == backend.name());
+    });
+}
+
+TEST_CASE("contract: authreg create, duplicate, get, set_credentials, list",
+          "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto factory = backend.factory();
+        auto d = connect(*factory);
+        auto& authreg = d->authreg();
+
+        auto missing = authreg.get("alice", "example.com");
+        require_ok(missing);
+        CHECK_FALSE(missing->has_value());
+
+        AuthRecord alice = account("alice", "example.com", 'a');
+        auto created = authreg.create(alice);
+        require_ok(created);
+        CHECK(*created);
+
+        // A second create is refused and leaves the first untouched.
+        AuthRecord impostor = account("alice", "example.com", 'b');
+        auto duplicate = authreg.create(impostor);
+        require_ok(duplicate);
+        CHECK_FALSE(*duplicate);
+
+        auto got = authreg.get("alice", "example.com");
+        require_ok(got);
+        REQUIRE(got->has_value());
+        CHECK(**got == alice);
+
+        // Same username, other realm: another account.
+        require_ok(authreg.create(account("alice", "example.org", 'c')));
+        // An account may lack one hash (imported, or SHA-1 disabled).
+        AuthRecord bob = account("bob", "example.com", 'd');
+        bob.sha1 = ScramCredential{};
+        require_ok(authreg.create(bob));
+        auto got_bob = authreg.get("bob", "example.com");
+        require_ok(got_bob);
+        REQUIRE(got_bob->has_value());
+        CHECK((*got_bob)->sha1.empty());
+        CHECK(**got_bob == bob);
+
+        AuthRecord changed = account("alice", "example.com", 'e');
+        changed.sha256.iterations = 8192;
+        auto set = authreg.set_credentials(changed);
+        require_ok(set);
+        CHECK(*set);
+        auto got_changed = authreg.get("alice", "example.com");
+        require_ok(got_changed);
+        REQUIRE(got_changed->has_value());
+        CHECK(**got_changed == changed);
+        auto other_realm = authreg.get("alice", "example.org");
+        require_ok(other_realm);
+        REQUIRE(other_realm->has_value());
+        CHECK((*other_realm)->sha1 == credential(sasl::Hash::kSha1, 'c'));
+
+        auto set_missing = authreg.set_credentials(account("carol", "example.com"));
+        require_ok(set_missing);
+        CHECK_FALSE(*set_missing);
+        auto carol = authreg.get("carol", "example.com");
+        require_ok(carol);
+        CHECK_FALSE(carol->has_value());
+
+        auto names = authreg.list("example.com");
+        require_ok(names);
+        CHECK(*names == std::vector<std::string>{"alice", "bob"});
+        auto org = authreg.list("example.org");
+        require_ok(org);
+        CHECK(*org == std::vector<std::string>{"alice"});
+        auto none = authreg.list("example.net");
+        require_ok(none);
+        CHECK(none->empty());
+
+        // The creation time is stamped by the store.
+        auto stamped = backend.sql(
+            R"(SELECT "created" FROM "authreg" WHERE "username" = 'alice' AND "realm" = $1)",
+            {"example.com"});
+        REQUIRE(stamped.size() == 1);
+        CHECK(std::stoll(stamped[0][0].value()) > 1'600'000'000);
+    });
+}
+
+TEST_CASE("contract: authreg refuses malformed records", "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+        auto& authreg = d->authreg();
+
+        std::vector<AuthRecord> bad;
+        bad.push_back(account("", "example.com"));
+        bad.push_back(account("alice", ""));
+        AuthRecord r = account("alice", "example.com");
+        r.sha1.iterations = -1;
+        bad.push_back(r);
+        r = account("alice", "example.com");
+        r.sha256.iterations = static_cast<int>(kMaxScramIterations) + 1;
+        bad.push_back(r);
+        r = account("alice", "example.com");
+        r.sha1.salt = "not base64!";
+        bad.push_back(r);
+        r = account("alice", "example.com");
+        r.sha256.stored_key = std::string(40, 'a');  // a SHA-1 length for SHA-256
+        bad.push_back(r);
+        r = account("alice", "example.com");
+        r.sha1.server_key = std::string(40, 'g');
+        bad.push_back(r);
+        r = account("alice", "example.com");
+        r.sha1 = ScramCredential{0, "c2FsdA==", "", ""};  // keys without iterations
+        bad.push_back(r);
+
+        for (const auto& record : bad) {
+            auto created = authreg.create(record);
+            CHECK_FALSE(created.ok());
+            auto set = authreg.set_credentials(record);
+            CHECK_FALSE(set.ok());
+        }
+        CHECK(backend.sql(R"(SELECT COUNT(*) FROM "authreg")").at(0).at(0) == "0");
+    });
+}
+
+TEST_CASE("contract: roster put, get, items and remove round-trip everything",
+          "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+        auto& roster = d->roster();
+        const std::string owner = "alice@example.com";
+
+        auto empty = roster.items(owner);
+        require_ok(empty);
+        CHECK(empty->empty());
+
+        RosterItem bob = contact("bob@example.com");
+        bob.name = "Bob";
+        bob.to = true;
+        bob.from = true;
+        bob.groups = {"Friends", "Work"};
+
+        RosterItem carol = contact("carol@example.org");
+        carol.ask = RosterItem::Ask::kSubscribe;
+        carol.approved = true;
+
+        RosterItem dave = contact("dave@example.net");
+        dave.hidden = true;
+        dave.pending_in = "<presence from='dave@example.net' type='subscribe'/>";
+
+        for (const auto& item : {bob, carol, dave}) require_ok(roster.put(owner, item));
+        // Another user's roster is separate.
+        require_ok(roster.put("zed@example.com", contact("bob@example.com")));
+
+        auto items = roster.items(owner);
+        require_ok(items);
+        CHECK(*items == std::vector<RosterItem>{bob, carol, dave});  // ordered by jid
+
+        auto got = roster.get(owner, "dave@example.net");
+        require_ok(got);
+        REQUIRE(got->has_value());
+        CHECK(**got == dave);
+        auto missing = roster.get(owner, "nobody@example.com");
+        require_ok(missing);
+        CHECK_FALSE(missing->has_value());
+
+        // Each flag alone, so that no two columns can be swapped unnoticed.
+        RosterItem flags = contact("flags@example.com");
+        for (int bit = 0; bit < 6; ++bit) {
+            flags.to = bit == 0;
+            flags.from = bit == 1;
+            flags.ask = bit == 2 ? RosterItem::Ask::kSubscribe : RosterItem::Ask::kNone;
+            flags.approved = bit == 3;
+            flags.hidden = bit == 4;
+            flags.pending_in = bit == 5 ? "<presence type='subscribe'/>" : "";
+            require_ok(roster.put(owner, flags));
+            auto back = roster.get(owner, flags.jid);
+            require_ok(back);
+            REQUIRE(back->has_value());
+            CHECK(**back == flags);
+        }
+
+        // Replacing an item replaces its groups, and clears what is cleared.
+        RosterItem bob2 = bob;
+        bob2.name.clear();
+        bob2.from = false;
+        bob2.groups = {"Family"};
+        require_ok(roster.put(owner, bob2));
+        auto bob_back = roster.get(owner, bob.jid);
+        require_ok(bob_back);
+        REQUIRE(bob_back->has_value());
+        CHECK(**bob_back == bob2);
+        CHECK(backend.sql(R"(SELECT "group" FROM "roster-groups")"
+                          R"( WHERE "collection-owner" = $1 AND "jid" = $2)",
+                          {owner, bob.jid}) == std::vector<Row>{{"Family"}});
+
+        // Groups come back sorted; a repeated name is stored once.
+        RosterItem eve = contact("eve@example.com");
+        eve.groups = {"b", "a", "b"};
+        require_ok(roster.put(owner, eve));
+        auto eve_back = roster.get(owner, eve.jid);
+        require_ok(eve_back);
+        REQUIRE(eve_back->has_value());
+        CHECK((*eve_back)->groups == std::vector<std::string>{"a", "b"});
+
+        auto removed = roster.remove(owner, bob.jid);
+        require_ok(removed);
+        CHECK(*removed);
+        auto removed_again = roster.remove(owner, bob.jid);
+        require_ok(removed_again);
+        CHECK_FALSE(*removed_again);
+        auto gone = roster.get(owner, bob.jid);
+        require_ok(gone);
+        CHECK_FALSE(gone->has_value());
+        // Its groups went with it; the other owner's bob stayed.
+        CHECK(rows_owned(backend, "roster-groups", owner) == 2);  // eve's a, b
+        auto zed = roster.get("zed@example.com", "bob@example.com");
+        require_ok(zed);
+        CHECK(zed->has_value());
+
+        // Invalid input is refused before it reaches the database.
+        CHECK_FALSE(roster.put("", contact("x@example.com")).ok());
+        CHECK_FALSE(roster.put(owner, contact("")).ok());
+        RosterItem blank_group = contact("x@example.com");
+        blank_group.groups = {""};
+        CHECK_FALSE(roster.put(owner, blank_group).ok());
+    });
+}
+
+TEST_CASE("contract: roster put replaces an item and its groups atomically",
+          "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+        auto& roster = d->roster();
+        const std::string owner = "alice@example.com";
+
+        RosterItem bob = contact("bob@example.com");
+        bob.name = "Bob";
+        bob.groups = {"Friends", "Work"};
+        require_ok(roster.put(owner, bob));
+
+        // The database fails the put half-way (item written, old groups
+        // deleted, one new group inserted): nothing of it may remain.
+        backend.refuse_group();
+        RosterItem changed = bob;
+        changed.name = "Robert";
+        changed.to = true;
+        changed.groups = {"Aardvarks", std::string(kRefusedGroup)};
+        CHECK_FALSE(roster.put(owner, changed).ok());
+
+        auto back = roster.get(owner, bob.jid);
+        require_ok(back);
+        REQUIRE(back->has_value());
+        CHECK(**back == bob);
+
+        // A failed put of a new item leaves no item behind either.
+        RosterItem carol = contact("carol@example.com");
+        carol.groups = {std::string(kRefusedGroup)};
+        CHECK_FALSE(roster.put(owner, carol).ok());
+        auto no_carol = roster.get(owner, carol.jid);
+        require_ok(no_carol);
+        CHECK_FALSE(no_carol->has_value());
+
+        // The connection is still usable afterwards.
+        CHECK(d->healthy());
+        changed.groups = {"Aardvarks"};
+        require_ok(roster.put(owner, changed));
+        auto after = roster.get(owner, bob.jid);
+        require_ok(after);
+        REQUIRE(after->has_value());
+        CHECK(**after == changed);
+    });
+}
+
+TEST_CASE("contract: queue keeps order, counts, and removes up to a sequence",
+          "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+        auto& queue = d->queue();
+        const std::string alice = "alice@example.com";
+        const std::string bob = "bob@example.com";
+
+        auto zero = queue.count(alice);
+        require_ok(zero);
+        CHECK(*zero == 0);
+
+        std::vector<QueuedStanza> pushed;
+        for (int i = 0; i < 5; ++i) {
+            std::string xml =
+                "<message to='alice@example.com'><body>" + std::to_string(i) + "</body></message>";
+            auto seq = queue.push(alice, xml);
+            require_ok(seq);
+            if (!pushed.empty()) CHECK(*seq > pushed.back().seq);
+            pushed.push_back({*seq, xml});
+            require_ok(queue.push(bob, "<message to='bob@example.com'/>"));
+        }
+
+        auto items = queue.items(alice);
+        require_ok(items);
+        CHECK(*items == pushed);
+        auto count = queue.count(alice);
+        require_ok(count);
+        CHECK(*count == 5);
+
+        require_ok(queue.remove_upto(alice, pushed[2].seq));
+        auto rest = queue.items(alice);
+        require_ok(rest);
+        CHECK(*rest == std::vector<QueuedStanza>{pushed[3], pushed[4]});
+        auto bob_count = queue.count(bob);
+        require_ok(bob_count);
+        CHECK(*bob_count == 5);  // another owner's stanzas are not touched
+
+        // A sequence number is never handed out again, even once the newest
+        // row is gone: a stale "delivered up to" cannot hit a new stanza.
+        require_ok(queue.remove_upto(alice, pushed[4].seq));
+        require_ok(queue.remove_upto(bob, INT64_MAX));
+        auto next = queue.push(alice, "<message/>");
+        require_ok(next);
+        CHECK(*next > pushed[4].seq);
+        auto left = queue.count(alice);
+        require_ok(left);
+        CHECK(*left == 1);
+        auto bob_left = queue.count(bob);
+        require_ok(bob_left);
+        CHECK(*bob_left == 0);
+
+        CHECK_FALSE(queue.push("", "<message/>").ok());
+        CHECK_FALSE(queue.push(alice, "").ok());
+    });
+}
+
+TEST_CASE("contract: every owner-keyed table is covered by remove_user", "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+        std::set<std::string> listed(kOwnerKeyedTables.begin(), kOwnerKeyedTables.end());
+        auto tables = backend.owner_keyed_tables();
+        REQUIRE_FALSE(tables.empty());
+        for (const auto& table : tables) {
+            INFO("table " << table << " has \"collection-owner\" but is not in kOwnerKeyedTables");
+            CHECK(listed.count(table) == 1);
+        }
+        CHECK(tables.size() == listed.size());
+    });
+}
+
+TEST_CASE("contract: remove_user removes every row of the account and nothing else",
+          "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+
+        // The victim and a bystander with data in every collection; the
+        // bystander shares the username in another realm, and the realm.
+        const std::vector<std::pair<std::string, std::string>> users = {
+            {"alice", "example.com"}, {"alice", "example.org"}, {"bob", "example.com"}};
+        for (const auto& [user, realm] : users) {
+            const std::string owner = owner_of(user, realm);
+            require_ok(d->authreg().create(account(user, realm)));
+            RosterItem item = contact("friend@example.net");
+            item.groups = {"Friends", "Others"};
+            require_ok(d->roster().put(owner, item));
+            require_ok(d->roster().put(owner, contact("other@example.net")));
+            require_ok(d->queue().push(owner, "<message/>"));
+        }
+        auto tables = backend.owner_keyed_tables();
+        for (const auto& table : tables)
+            REQUIRE(rows_owned(backend, table, "alice@example.com") > 0);
+
+        require_ok(d->remove_user("alice", "example.com"));
+
+        for (const auto& table : tables) {
+            INFO("table " << table);
+            CHECK(rows_owned(backend, table, "alice@example.com") == 0);
+            CHECK(rows_owned(backend, table, "alice@example.org") > 0);
+            CHECK(rows_owned(backend, table, "bob@example.com") > 0);
+        }
+        auto gone = d->authreg().get("alice", "example.com");
+        require_ok(gone);
+        CHECK_FALSE(gone->has_value());
+        auto kept = d->authreg().list("example.com");
+        require_ok(kept);
+        CHECK(*kept == std::vector<std::string>{"bob"});
+        auto bob_roster = d->roster().items("bob@example.com");
+        require_ok(bob_roster);
+        CHECK(bob_roster->size() == 2);
+
+        // Removing an account that does not exist is not an error.
+        require_ok(d->remove_user("nobody", "example.com"));
+        CHECK_FALSE(d->remove_user("", "example.com").ok());
+        CHECK_FALSE(d->remove_user("alice", "").ok());
+    });
+}
+
+TEST_CASE("contract: a transaction commits on success and rolls back on failure",
+          "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+        const std::string owner = "alice@example.com";
+
+        Status failed = d->transaction([&]() -> Status {
+            if (auto s = d->queue().push(owner, "<message/>"); !s) return s.error();
+            if (auto s = d->roster().put(owner, contact("bob@example.com")); !s) return s;
+            if (auto s = d->authreg().create(account("alice", "example.com")); !s) return s.error();
+            return fail("changed my mind");
+        });
+        REQUIRE_FALSE(failed.ok());
+        CHECK(failed.message() == "changed my mind");
+        auto count = d->queue().count(owner);
+        require_ok(count);
+        CHECK(*count == 0);
+        auto items = d->roster().items(owner);
+        require_ok(items);
+        CHECK(items->empty());
+        auto account_row = d->authreg().get("alice", "example.com");
+        require_ok(account_row);
+        CHECK_FALSE(account_row->has_value());
+
+        // Nested: an inner failure undoes only the inner part.
+        Status outer = d->transaction([&]() -> Status {
+            if (auto s = d->queue().push(owner, "<message id='kept'/>"); !s) return s.error();
+            Status inner = d->transaction([&]() -> Status {
+                if (auto s = d->queue().push(owner, "<message id='undone'/>"); !s) return s.error();
+                return fail("inner");
+            });
+            CHECK_FALSE(inner.ok());
+            return {};
+        });
+        require_ok(outer);
+        auto queued = d->queue().items(owner);
+        require_ok(queued);
+        REQUIRE(queued->size() == 1);
+        CHECK(queued->front().xml == "<message id='kept'/>");
+
+        // An error from the database itself rolls back too.
+        backend.refuse_group();
+        Status db_error = d->transaction([&]() -> Status {
+            if (auto s = d->queue().push(owner, "<message id='lost'/>"); !s) return s.error();
+            RosterItem item = contact("carol@example.com");
+            item.groups = {std::string(kRefusedGroup)};
+            return d->roster().put(owner, item);
+        });
+        CHECK_FALSE(db_error.ok());
+        auto still = d->queue().count(owner);
+        require_ok(still);
+        CHECK(*still == 1);
+    });
+}
+
+TEST_CASE("contract: two connections see each other's writes", "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto factory = backend.factory();
+        auto one = connect(*factory);
+        auto two = connect(*factory);
+        const std::string owner = "alice@example.com";
+
+        require_ok(one->authreg().create(account("alice", "example.com")));
+        auto seen = two->authreg().get("alice", "example.com");
+        require_ok(seen);
+        CHECK(seen->has_value());
+
+        auto seq = two->queue().push(owner, "<message/>");
+        require_ok(seq);
+        auto items = one->queue().items(owner);
+        require_ok(items);
+        REQUIRE(items->size() == 1);
+        CHECK(items->front().seq == *seq);
+
+        // A reader's snapshot ends with its operation: a later write by the
+        // other connection is visible to its next read.
+        RosterItem bob = contact("bob@example.com");
+        require_ok(one->roster().put(owner, bob));
+        auto r1 = two->roster().items(owner);
+        require_ok(r1);
+        CHECK(r1->size() == 1);
+        bob.name = "Bob";
+        require_ok(one->roster().put(owner, bob));
+        auto r2 = two->roster().get(owner, bob.jid);
+        require_ok(r2);
+        REQUIRE(r2->has_value());
+        CHECK((*r2)->name == "Bob");
+
+        // And a separately created factory (another process) sees them too.
+        auto three = connect(*backend.factory());
+        auto count = three->queue().count(owner);
+        require_ok(count);
+        CHECK(*count == 1);
+    });
+}
+
+TEST_CASE("contract: corrupt rows are errors, not crashes", "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+        const std::string owner = "alice@example.com";
+        require_ok(d->authreg().create(account("alice", "example.com")));
+        RosterItem bob = contact("bob@example.com");
+        bob.groups = {"Friends"};
+        require_ok(d->roster().put(owner, bob));
+        require_ok(d->queue().push(owner, "<message/>"));
+
+        // Each damage is applied alone, then undone. Only values every SQL
+        // database accepts in these column types: a wrong type altogether is
+        // a SQLite-only hazard, tested in storage_sqlite_test.cpp.
+        struct Damage {
+            std::string table, column, bad, good;
+        };
+        const std::vector<Damage> damages = {
+            {"authreg", "scram-sha1-iterations", "-1", "4096"},
+            {"authreg", "scram-sha256-iterations", "2000000000", "4096"},
+            {"authreg", "scram-sha1-salt", "not base64!", "c2FsdGE="},
+            {"authreg", "scram-sha256-stored-key", "abc", std::string(64, 'a')},
+            {"authreg", "scram-sha1-server-key", std::string(40, 'z'), std::string(39, 'a') + "f"},
+            {"roster-items", "ask", "7", "0"},
+            {"roster-items", "to", "2", "0"},
+            {"roster-items", "hidden", "5", "0"},
+            {"roster-items", "approved", "-1", "0"},
+            {"roster-groups", "group", "", "Friends"},
+            {"queue", "xml", "", "<message/>"},
+        };
+        auto read_back = [&](const std::string& table) -> bool {
+            if (table == "authreg") return d->authreg().get("alice", "example.com").ok();
+            if (table.rfind("roster", 0) == 0)
+                return d->roster().items(owner).ok() && d->roster().get(owner, bob.jid).ok();
+            return d->queue().items(owner).ok();
+        };
+        for (const auto& damage : damages) {
+            INFO(damage.table << "." << damage.column << " = " << damage.bad);
+            const std::string key = damage.table == "authreg" ? "username" : "collection-owner";
+            const std::string who = damage.table == "authreg" ? "alice" : owner;
+            const std::string update = "UPDATE \"" + damage.table + "\" SET \"" + damage.column +
+                                       "\" = $1 WHERE \"" + key + "\" = $2";
+            backend.sql(update, {damage.bad, who});
+            CHECK_FALSE(read_back(damage.table));
+            CHECK(d->healthy());  // bad data, not a broken connection
+            backend.sql(update, {damage.good, who});
+            CHECK(read_back(damage.table));
+        }
+    });
+}
+
+TEST_CASE("contract: hostile strings are stored and read back verbatim", "[storage][contract]") {
+    for_each_backend([](Backend& backend) {
+        auto d = connect(*backend.factory());
+        const std::vector<std::string> hostile = {
+            "o'neil",
+            "'; DROP TABLE \"roster-items\"; --",
+            "\"quoted\" and \\backslash\\ and $1 and ? and %s",
+            "Zoë 😀 日本語 \u202e\u200b",
+            "line\nbreak\ttab\r",
+            std::string(10000, 'x'),
+        };
+        for (size_t i = 0; i < hostile.size(); ++i) {
+            const std::string& s = hostile[i];
+            INFO("string " << i);
+            const std::string user = s + std::to_string(i);
+            const std::string realm = s + ".example";
+            require_ok(d->authreg().create(account(user, realm)));
+            auto names = d->authreg().list(realm);
+            require_ok(names);
+            CHECK(*names == std::vector<std::string>{user});
+
+            const std::string owner = owner_of(user, realm);
+            RosterItem item = contact(s);
+            item.name = s;
+            item.pending_in = s;
+            item.groups = {s, s + "2"};
+            require_ok(d->roster().put(owner, item));
+            auto back = d->roster().get(owner, s);
+            require_ok(back);
+            REQUIRE(back->has_value());
+            CHECK(**back == item);
+
+            auto seq = d->queue().push(owner, s);
+            require_ok(seq);
+            auto queued = d->queue().items(owner);
+            require_ok(queued);
+            CHECK(*queued == std::vector<QueuedStanza>{{*seq, s}});
+
+            require_ok(d->remove_user(user, realm));
+            auto gone = d->roster().items(owner);
+            require_ok(gone);
+            CHECK(gone->empty());
+        }
+        // Every table is still there.
+        CHECK(backend.owner_keyed_tables().size() == kOwnerKeyedTables.size());
+        auto status = d->schema_status();
+        require_ok(status);
+        CHECK(status->current == latest_version());
+    });
+}
