@@ -28,6 +28,7 @@ public:
     LogLevel level() const { return level_; }
     bool enabled(LogLevel level) const { return level >= level_; }
     const std::string& ident() const { return ident_; }
+    void set_ident(std::string ident) { ident_ = std::move(ident); }
 
     void write(LogLevel level, std::string_view message);
 

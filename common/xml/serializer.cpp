@@ -49,15 +49,19 @@ struct Writer {
     std::string_view content_ns;  // empty: standalone
     bool in_stream;
 
-    // The namespace an element is written in: stanzas in the canonical
-    // namespace take the stream's content namespace.
-    std::string_view effective_ns(const Element& e) const {
-        if (in_stream && e.ns() == ns::kClient && !content_ns.empty()) return content_ns;
+    // The namespace an element is written in: a stanza at the stream level
+    // (and its content) takes the stream's content namespace; a stanza nested
+    // in another namespace (a route envelope) stays jabber:client.
+    std::string_view effective_ns(const Element& e, std::string_view inherited_ns) const {
+        if (in_stream && e.ns() == ns::kClient && !content_ns.empty() &&
+            inherited_ns == content_ns) {
+            return content_ns;
+        }
         return e.ns();
     }
 
     void write(const Element& e, std::string_view inherited_ns) {
-        const std::string_view ens = effective_ns(e);
+        const std::string_view ens = effective_ns(e, inherited_ns);
         const bool stream_prefixed = ens == ns::kStream;
         out.push_back('<');
         if (stream_prefixed) out.append("stream:");

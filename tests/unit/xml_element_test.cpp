@@ -140,3 +140,12 @@ TEST_CASE("parse_element refuses what is not one element") {
     CHECK_FALSE(parse_element("text", &err));
     CHECK_FALSE(parse_element("<!DOCTYPE a><a/>", &err));
 }
+
+TEST_CASE("a stanza nested in another namespace keeps jabber:client") {
+    Element route("route", "urn:jabberd-ng:component:1");
+    Element& m = route.add("message", jng::ns::kClient);
+    m.add_text_child("body", "hi");
+    CHECK(to_string(route, {jng::ns::kComponentAccept}) ==
+          "<route xmlns='urn:jabberd-ng:component:1'><message xmlns='jabber:client'>"
+          "<body>hi</body></message></route>");
+}

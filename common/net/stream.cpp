@@ -1,0 +1,230 @@
+// Stream on libevent bufferevents, with TLS through tls::Session.
+#include "net/stream.hpp"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace jng::net {
+
+namespace {
+constexpr auto kCloseTimeout = std::chrono::seconds(5);
+}
+
+void Stream::BevDeleter::operator()(bufferevent* b) const { bufferevent_free(b); }
+
+void tune_socket(int fd) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+}
+
+std::string describe_peer(const void* sa, size_t len) {
+    char host[INET6_ADDRSTRLEN] = "?";
+    const auto* s = static_cast<const sockaddr*>(sa);
+    if (s->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
+        const auto* in = static_cast<const sockaddr_in*>(sa);
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
+    }
+    if (s->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
+        const auto* in6 = static_cast<const sockaddr_in6*>(sa);
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+    }
+    return "unknown";
+}
+
+Stream::Stream(Key, Loop& loop, bufferevent* bev, std::string peer)
+    : loop_(loop), bev_(bev), peer_(std::move(peer)) {
+    bufferevent_setcb(bev, &Stream::on_read, &Stream::on_write, &Stream::on_event, this);
+}
+
+Stream::~Stream() = default;
+
+std::unique_ptr<Stream> Stream::adopt(Loop& loop, int fd, std::string peer) {
+    tune_socket(fd);
+    bufferevent* bev = bufferevent_socket_new(loop.base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    auto s = std::make_unique<Stream>(Key{}, loop, bev, std::move(peer));
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    return s;
+}
+
+std::unique_ptr<Stream> Stream::connect(Loop& loop, const std::string& host, uint16_t port,
+                                        std::chrono::milliseconds timeout) {
+    bufferevent* bev = bufferevent_socket_new(loop.base(), -1, BEV_OPT_CLOSE_ON_FREE);
+    auto s = std::make_unique<Stream>(Key{}, loop, bev, host + ":" + std::to_string(port));
+    Stream* raw = s.get();
+    s->timer_ = std::make_unique<Timer>(loop, [raw] { raw->finish("connect timed out"); });
+    s->timer_->start(timeout);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    if (bufferevent_socket_connect_hostname(bev, loop.dns(), AF_UNSPEC, host.c_str(), port) != 0) {
+        // Report the failure from the loop, after the caller set callbacks.
+        loop.defer([w = s->lifeline_.watch(), raw] {
+            if (alive(w)) raw->finish("cannot start connecting");
+        });
+    }
+    return s;
+}
+
+void Stream::write(std::string_view data) {
+    if (finished_ || closing_ || data.empty()) return;
+    if (tls_) {
+        if (auto st = tls_->write(data); !st) {
+            abort(st.message());
+            return;
+        }
+        flush_tls();
+        return;
+    }
+    bufferevent_write(bev_.get(), data.data(), data.size());
+}
+
+void Stream::flush_tls() {
+    scratch_.clear();
+    tls_->drain(scratch_);
+    if (!scratch_.empty()) bufferevent_write(bev_.get(), scratch_.data(), scratch_.size());
+}
+
+void Stream::start_tls(std::unique_ptr<tls::Session> session) {
+    tls_ = std::move(session);
+    flush_tls();  // a client's ClientHello
+}
+
+void Stream::on_read(bufferevent* bev, void* arg) {
+    auto* self = static_cast<Stream*>(arg);
+    evbuffer* in = bufferevent_get_input(bev);
+    const auto watch = self->lifeline_.watch();
+    while (evbuffer_get_length(in) > 0 && alive(watch) && !self->closing_ && !self->finished_) {
+        // One contiguous chunk at a time, no copy.
+        evbuffer_iovec vec;
+        if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1) break;
+        std::string chunk(static_cast<const char*>(vec.iov_base), vec.iov_len);
+        evbuffer_drain(in, vec.iov_len);
+        self->bytes_in_ += chunk.size();
+        if (self->tls_) {
+            self->handle_ciphertext(chunk);
+        } else if (self->callbacks_.on_data) {
+            self->callbacks_.on_data(chunk);
+        }
+        if (!alive(watch) || self->reading_paused_) return;
+    }
+}
+
+void Stream::handle_ciphertext(std::string_view data) {
+    const auto watch = lifeline_.watch();
+    if (auto st = tls_->feed(data); !st) {
+        flush_tls();  // a TLS alert, if the backend produced one
+        close(std::string("TLS error: ") + st.message());
+        return;
+    }
+    flush_tls();
+    std::string plain;
+    tls_->read(plain);
+    if (!plain.empty() && callbacks_.on_data) {
+        callbacks_.on_data(plain);
+        if (!alive(watch)) return;
+    }
+    if (tls_ && tls_->peer_closed() && !closing_ && !finished_) close("peer sent close_notify");
+}
+
+void Stream::on_write(bufferevent* /*bev*/, void* arg) {
+    auto* self = static_cast<Stream*>(arg);
+    if (self->closing_ && self->pending_output() == 0) self->finish(self->close_reason_);
+}
+
+void Stream::on_event(bufferevent* bev, short what, void* arg) {
+    auto* self = static_cast<Stream*>(arg);
+    if (what & BEV_EVENT_CONNECTED) {
+        self->timer_.reset();
+        tune_socket(bufferevent_getfd(bev));
+        if (self->callbacks_.on_connected) self->callbacks_.on_connected();
+        return;
+    }
+    if (what & BEV_EVENT_EOF) {
+        self->finish(self->closing_ ? self->close_reason_ : "connection closed by peer");
+        return;
+    }
+    if (what & BEV_EVENT_ERROR) {
+        std::string reason;
+        if (const int dns_err = bufferevent_socket_get_dns_error(bev); dns_err != 0) {
+            reason = std::string("cannot resolve: ") + evutil_gai_strerror(dns_err);
+        } else {
+            reason = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+        }
+        self->finish(reason);
+    }
+}
+
+void Stream::close(std::string_view reason) {
+    if (closing_ || finished_) return;
+    closing_ = true;
+    close_reason_ = reason;
+    bufferevent_disable(bev_.get(), EV_READ);
+    if (tls_) {
+        tls_->shutdown();
+        flush_tls();
+    }
+    if (pending_output() == 0) {
+        // Finish from the loop, so the caller's stack unwinds first.
+        loop_.defer([w = lifeline_.watch(), this] {
+            if (alive(w)) finish(close_reason_);
+        });
+        return;
+    }
+    timer_ = std::make_unique<Timer>(loop_, [this] { finish(close_reason_ + " (flush timed out)"); });
+    timer_->start(kCloseTimeout);
+}
+
+void Stream::abort(std::string_view reason) {
+    if (finished_) return;
+    closing_ = true;
+    close_reason_ = reason;
+    loop_.defer([w = lifeline_.watch(), this] {
+        if (alive(w)) finish(close_reason_);
+    });
+}
+
+void Stream::finish(std::string reason) {
+    if (finished_) return;
+    finished_ = true;
+    closing_ = true;
+    timer_.reset();
+    bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+    ::shutdown(bufferevent_getfd(bev_.get()), SHUT_RDWR);
+    // The callback goes last: it may destroy this object.
+    auto on_close = std::move(callbacks_.on_close);
+    callbacks_ = {};
+    if (on_close) on_close(reason);
+}
+
+void Stream::pause_reading() {
+    reading_paused_ = true;
+    bufferevent_disable(bev_.get(), EV_READ);
+}
+
+void Stream::resume_reading() {
+    if (!reading_paused_ || closing_) return;
+    reading_paused_ = false;
+    bufferevent_enable(bev_.get(), EV_READ);
+    // Data may already wait in the input buffer.
+    if (evbuffer_get_length(bufferevent_get_input(bev_.get())) > 0) {
+        loop_.defer([w = lifeline_.watch(), this] {
+            if (alive(w) && !reading_paused_) on_read(bev_.get(), this);
+        });
+    }
+}
+
+size_t Stream::pending_output() const {
+    return evbuffer_get_length(bufferevent_get_output(bev_.get()));
+}
+
+}  // namespace jng::net
