@@ -1,0 +1,139 @@
+// The session manager: sessions started and ended through route envelopes,
+// users and their rosters in memory while in use, and every stanza of a
+// local user or the server passed through the module chains (the `out`
+// chain for what a session sends, the `in` chain for what arrives for a
+// local user or the server).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain.hpp"
+#include "component/link.hpp"
+#include "sm_config.hpp"
+#include "hash_ring.hpp"
+#include "hooks.hpp"
+#include "log.hpp"
+#include "module.hpp"
+#include "net/loop.hpp"
+#include "session.hpp"
+#include "storage.hpp"
+#include "string_map.hpp"
+
+namespace jng::sm {
+
+enum class Lookup { kFound, kNoAccount, kError };
+
+class SessionManager {
+public:
+    SessionManager(net::Loop& loop, Log& log, SmConfig config);
+    ~SessionManager();
+    SessionManager(const SessionManager&) = delete;
+    SessionManager& operator=(const SessionManager&) = delete;
+
+    Status start();
+    void shutdown();
+
+    // ---- for modules -------------------------------------------------
+    Log& log() { return log_; }
+    net::Loop& loop() { return loop_; }
+    const SmConfig& config() const { return config_; }
+    storage::Storage& storage() { return *storage_; }
+    Chain& in() { return in_; }
+    Chain& out() { return out_; }
+
+    Hook<Session&> session_started;    // after the client was told
+    Hook<Session&> session_ending;     // before the session is removed
+    Hook<Session&> initial_presence;   // a session became available (RFC 6121 §4.2)
+
+    // disco#info of the server (XEP-0030): features from the modules.
+    void add_feature(std::string_view feature);
+    const std::vector<std::string>& features() const { return features_; }
+
+    bool is_local(std::string_view domain) const;
+    // Whether this session manager serves `bare` (several may share a domain).
+    bool owns(const Jid& bare) const;
+
+    // Sends a stanza on its way: a local user or the server goes through the
+    // in chain (after the user is loaded), anything else to the router.
+    void route(xml::Element&& stanza);
+    // To one client, through its c2s.
+    void send_to(const Session& session, const xml::Element& stanza);
+    // Ends a session from our side (replaced, kicked, account gone).
+    void end_session(Session& session, std::string_view condition);
+
+    // Loaded users; `with_user` loads (account and roster) when needed and
+    // calls back in arrival order. The User lives at least until the
+    // callback returns.
+    User* find_user(std::string_view bare);
+    void with_user(const Jid& bare, std::function<void(Lookup, User*)> callback,
+                   bool recheck_missing = false);
+    static constexpr auto kMissingTtl = std::chrono::seconds(10);
+
+    // Persists a roster item (or its removal) of `user`; `done` (optional)
+    // hears whether it was stored.
+    void store_roster_item(const User& user, const storage::RosterItem& item,
+                           std::function<void(bool)> done = {});
+    void remove_roster_item(const User& user, std::string_view contact,
+                            std::function<void(bool)> done = {});
+
+    const std::string& id() const { return config_.id; }
+    size_t session_count() const { return sessions_.size(); }
+
+private:
+    // Router side.
+    void on_router_element(xml::Element&& element);
+    void on_route(xml::Element& envelope);
+    void on_name(const component::NamePresence& presence);
+    void on_names_synced();
+    void on_router_lost();
+
+    // Sessions (sessions.cpp).
+    void start_session(std::string_view c2s, std::string_view session_id, std::string_view jid);
+    void create_session(User& user, std::string c2s, std::string session_id, Jid jid);
+    void session_ended_by_c2s(std::string_view c2s, std::string_view session_id);
+    void drop_session(Session& session);
+    void c2s_gone(const std::string& c2s);
+    void send_control(std::string_view c2s, std::string_view session_id,
+                      const component::SessionControl& control);
+
+    // Stanzas.
+    void process_out(Session& session, xml::Element&& stanza);
+    void process_in(xml::Element&& stanza, Jid from, Jid to);
+    void finish_in(Packet& packet, Verdict verdict);
+
+    // Users (users.cpp).
+    void load_user(const Jid& bare);
+    void evict_idle_users();
+
+    net::Loop& loop_;
+    Log& log_;
+    SmConfig config_;
+    std::unique_ptr<storage::Storage> storage_;
+    std::unique_ptr<component::Link> link_;
+    Chain in_{"in"};
+    Chain out_{"out"};
+    std::vector<std::unique_ptr<Module>> modules_;
+    std::vector<std::string> features_;
+
+    StringMap<std::unique_ptr<Session>> sessions_;  // by session id
+    StringMap<std::unique_ptr<User>> users_;        // by bare JID
+    struct PendingLoad {
+        std::vector<std::function<void(Lookup, User*)>> callbacks;
+    };
+    StringMap<PendingLoad> loading_;
+    net::Timer eviction_timer_;
+
+    // Name presence: the c2s components we know, the rings of our domains.
+    StringSet c2s_known_;
+    StringSet c2s_before_loss_;
+    StringMap<HashRing> rings_;
+    net::Timer c2s_grace_timer_;
+    bool ready_notified_ = false;
+};
+
+}  // namespace jng::sm
