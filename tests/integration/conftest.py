@@ -1,0 +1,101 @@
+"""Fixtures for the integration tests: a real jabberd-ng suite (router, sm,
+c2s) started from the shipped configs on loopback, in a directory of its own,
+torn down after each test. Logs are shown when a test fails, and any
+sanitizer report in them fails the test."""
+
+import os
+import socket
+import sys
+import tempfile
+import itertools
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from jng_instance import Instance  # noqa: E402
+
+BUILD_DIR = os.environ.get("JNG_BUILD_DIR", os.path.join(ROOT, "build"))
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+_ports = itertools.count(0)
+
+
+def port_block(size=10):
+    """A base port with `size` free ports after it, distinct per test."""
+    start = 20000 + (os.getpid() % 200) * 100
+    while True:
+        base = start + next(_ports) * size
+        if base + size >= 60000:
+            raise RuntimeError("no free port block")
+        ok = True
+        for p in range(base, base + size):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+
+
+class SuiteFactory:
+    """Makes suites for one test; `make(...)` can be called more than once
+    (federation tests need two)."""
+
+    def __init__(self, request):
+        self.request = request
+        self.instances = []
+
+    def make(self, start=True, domains=("localhost",), sm_ids=("sm-1",), c2s_ids=("c2s-1",),
+             edit=None, log_level="debug"):
+        # Short paths: NOTIFY_SOCKET is an AF_UNIX address (108 bytes at most).
+        directory = tempfile.mkdtemp(prefix="jng-")
+        inst = Instance(directory, BUILD_DIR, base_port=port_block(), domains=domains,
+                        log_level=log_level)
+        inst.write_configs(sm_ids=sm_ids, c2s_ids=c2s_ids, edit=edit)
+        self.instances.append(inst)
+        if start:
+            inst.start_all(sm_ids=sm_ids, c2s_ids=c2s_ids)
+        return inst
+
+    def finish(self, failed):
+        problems = []
+        for inst in self.instances:
+            inst.stop_all()
+            for name in inst.procs:
+                text = inst.log_text(name)
+                if any(m in text for m in SANITIZER_MARKERS):
+                    problems.append("%s: sanitizer report in %s" % (inst.dir, name))
+                if failed or problems:
+                    sys.stderr.write("\n===== %s %s =====\n%s" % (inst.dir, name, inst.tail(name, 80)))
+        for inst in self.instances:
+            if not failed and not problems:
+                inst.remove()
+        return problems
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+@pytest.fixture
+def suites(request):
+    factory = SuiteFactory(request)
+    yield factory
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    problems = factory.finish(failed)
+    if problems:
+        pytest.fail("; ".join(problems))
+
+
+@pytest.fixture
+def suite(suites):
+    """The default suite: localhost, one sm, one c2s, running."""
+    return suites.make()

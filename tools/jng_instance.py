@@ -1,0 +1,257 @@
+"""One jabberd-ng installation in a directory of its own.
+
+Used by `tools/run` (an operator's local suite) and by the integration tests:
+configs are made from the shipped files in etc/ (so what is tested is what
+ships), with ports, paths and secrets changed; daemons are started with a
+systemd-style NOTIFY_SOCKET each, so "started" means they said READY=1.
+Standard library only.
+"""
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ETC = os.path.join(ROOT, "etc")
+
+DAEMONS = ("router", "sm", "c2s")
+
+
+class DaemonFailed(RuntimeError):
+    pass
+
+
+def binary_path(build_dir, daemon):
+    sub = "tools/jabberdctl" if daemon == "jabberdctl" else daemon.split("-")[0]
+    name = "jabberdctl" if daemon == "jabberdctl" else "jabberd-ng-" + daemon.split("-")[0]
+    return os.path.join(build_dir, sub, name)
+
+
+def make_certificate(path, domains):
+    """A self-signed certificate (and key, in the same PEM file) for `domains`."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    san = ",".join("DNS:" + d for d in domains)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+         "-subj", "/CN=" + domains[0], "-addext", "subjectAltName=" + san,
+         "-keyout", path + ".key", "-out", path + ".crt"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(path, "w") as out:
+        for part in (".crt", ".key"):
+            with open(path + part) as f:
+                out.write(f.read())
+            os.unlink(path + part)
+    os.chmod(path, 0o600)
+
+
+class Instance:
+    """Configs, state and logs of one suite under `directory`.
+
+    Ports: with `base_port` the router listens on base, c2s on base+1
+    (STARTTLS) and base+2 (direct TLS); without it the standard ports.
+    """
+
+    def __init__(self, directory, build_dir, base_port=None, domains=("localhost",),
+                 address="127.0.0.1", log_level="info"):
+        self.dir = os.path.abspath(directory)
+        self.build_dir = os.path.abspath(build_dir)
+        self.domains = list(domains)
+        self.address = address
+        self.log_level = log_level
+        if base_port is None:
+            self.router_port, self.c2s_port, self.c2s_tls_port = 5347, 5222, 5223
+        else:
+            self.router_port = base_port
+            self.c2s_port = base_port + 1
+            self.c2s_tls_port = base_port + 2
+        self.procs = {}
+        self.secrets = {}
+
+    # ---- paths -------------------------------------------------------------
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def config_path(self, name):
+        return self.path("etc", name + ".xml")
+
+    def log_path(self, name):
+        return self.path("log", name + ".log")
+
+    @property
+    def cert(self):
+        return self.path("certs", self.domains[0] + ".pem")
+
+    @property
+    def database(self):
+        return self.path("var", "jabberd-ng.db")
+
+    # ---- configuration -----------------------------------------------------
+    def write_configs(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",), edit=None):
+        """Writes etc/*.xml for this instance. `edit(name, tree)` may change
+        any config before it is written (tests use it for special settings)."""
+        for d in ("etc", "log", "var", "run", "certs"):
+            os.makedirs(self.path(d), exist_ok=True)
+        if not os.path.exists(self.cert):
+            make_certificate(self.cert, self.domains)
+        self.secrets = {"c2s": secrets.token_hex(16), "sm": secrets.token_hex(16)}
+
+        router = ET.parse(os.path.join(ETC, "router.xml"))
+        r = router.getroot()
+        self._log(r)
+        r.find("listen").set("address", self.address)
+        r.find("listen").set("port", str(self.router_port))
+        self._write(router, "router", edit)
+
+        users = ET.parse(os.path.join(ETC, "router-users.xml"))
+        u = users.getroot()
+        for comp in u.findall("component"):
+            kind = comp.get("name").split("-")[0]
+            comp.set("secret", self.secrets[kind])
+            if kind == "sm":
+                for b in comp.findall("bind"):
+                    comp.remove(b)
+                for d in self.domains:
+                    ET.SubElement(comp, "bind", name=d)
+        self._write(users, "router-users", edit)
+
+        for sm_id in sm_ids:
+            sm = ET.parse(os.path.join(ETC, "sm.xml"))
+            s = sm.getroot()
+            self._log(s)
+            s.find("id").text = sm_id
+            self._router_link(s, "sm")
+            self._domains(s)
+            if len(sm_ids) > 1:
+                s.find("local").set("shared", "true")
+            s.find("storage/sqlite").set("path", self.database)
+            self._write(sm, sm_id, edit)
+
+        for c2s_id in c2s_ids:
+            c2s = ET.parse(os.path.join(ETC, "c2s.xml"))
+            c = c2s.getroot()
+            self._log(c)
+            c.find("id").text = c2s_id
+            self._router_link(c, "c2s")
+            self._domains(c)
+            plain, tls = c.findall("listen")
+            for listen, port in ((plain, self.c2s_port), (tls, self.c2s_tls_port)):
+                listen.set("address", self.address)
+                listen.set("port", str(port))
+            c.find("tls").set("cert", self.cert)
+            c.find("storage/sqlite").set("path", self.database)
+            self._write(c2s, c2s_id, edit)
+
+    def _log(self, root):
+        root.find("log/level").text = self.log_level
+
+    def _router_link(self, root, kind):
+        link = root.find("router")
+        link.set("address", self.address)
+        link.set("port", str(self.router_port))
+        link.set("secret", self.secrets[kind])
+
+    def _domains(self, root):
+        local = root.find("local")
+        for i in local.findall("id"):
+            local.remove(i)
+        for d in self.domains:
+            ET.SubElement(local, "id").text = d
+
+    def _write(self, tree, name, edit):
+        if edit:
+            edit(name, tree)
+        tree.write(self.config_path(name), encoding="unicode", xml_declaration=True)
+
+    # ---- processes -----------------------------------------------------------
+    def start(self, name, timeout=20, extra_args=()):
+        """Starts daemon `name` ("router", "sm-1", "c2s-1") and waits for READY=1."""
+        if name in self.procs and self.procs[name].poll() is None:
+            raise RuntimeError(name + " is already running")
+        notify = self.path("run", name + ".notify")
+        if os.path.exists(notify):
+            os.unlink(notify)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(notify)
+        sock.settimeout(0.2)
+        env = dict(os.environ, NOTIFY_SOCKET=notify)
+        env.pop("JOURNAL_STREAM", None)
+        logf = open(self.log_path(name), "ab")
+        proc = subprocess.Popen(
+            [binary_path(self.build_dir, name), "-c", self.config_path(name), *extra_args],
+            cwd=self.dir, env=env, stdout=logf, stderr=subprocess.STDOUT)
+        logf.close()
+        self.procs[name] = proc
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    raise DaemonFailed("%s exited with status %s; log:\n%s"
+                                       % (name, proc.returncode, self.tail(name)))
+                try:
+                    msg = sock.recv(4096).decode()
+                except socket.timeout:
+                    continue
+                if "READY=1" in msg.split("\n"):
+                    return proc
+            raise DaemonFailed("%s not ready after %ss; log:\n%s" % (name, timeout, self.tail(name)))
+        finally:
+            sock.close()
+
+    def start_all(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",)):
+        self.start("router")
+        for s in sm_ids:
+            self.start(s)
+        for c in c2s_ids:
+            self.start(c)
+
+    def stop(self, name, sig=signal.SIGTERM, timeout=10):
+        proc = self.procs.get(name)
+        if not proc or proc.poll() is not None:
+            return None
+        proc.send_signal(sig)
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+    def kill(self, name):
+        return self.stop(name, signal.SIGKILL)
+
+    def stop_all(self):
+        # Front to back: clients' daemons first, the router last.
+        for name in sorted(self.procs, key=lambda n: DAEMONS.index(n.split("-")[0]), reverse=True):
+            self.stop(name)
+
+    def running(self, name):
+        proc = self.procs.get(name)
+        return proc is not None and proc.poll() is None
+
+    def tail(self, name, lines=40):
+        try:
+            with open(self.log_path(name), errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def log_text(self, name):
+        with open(self.log_path(name), errors="replace") as f:
+            return f.read()
+
+    # ---- administration ------------------------------------------------------
+    def ctl(self, *args, check=True):
+        """Runs jabberdctl against this instance's storage."""
+        return subprocess.run(
+            [binary_path(self.build_dir, "jabberdctl"), "-c", self.config_path("sm-1"), *args],
+            cwd=self.dir, check=check, capture_output=True, text=True)
+
+    def add_user(self, node, password, domain=None):
+        self.ctl("user", "add", "%s@%s" % (node, domain or self.domains[0]), password)
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
