@@ -40,6 +40,7 @@ public:
 
 private:
     void refill(Clock::time_point now) {
+        if (now <= last_) return;
         const double secs = std::chrono::duration<double>(now - last_).count();
         last_ = now;
         tokens_ = std::min(static_cast<double>(burst_), tokens_ + secs * static_cast<double>(rate_));
