@@ -144,11 +144,13 @@ void SessionManager::on_route(xml::Element& envelope) {
 void SessionManager::on_name(const component::NamePresence& p) {
     if (is_local(p.name)) {
         HashRing& ring = rings_[p.name];
+        const size_t before = ring.size();
         if (p.available) {
             ring.add(p.component);
         } else {
             ring.remove(p.component);
         }
+        if (ring.size() != before) rebalance(p.name);
         return;
     }
     if (p.name != p.component) return;  // only primary names tell us a component came or went
@@ -158,6 +160,20 @@ void SessionManager::on_name(const component::NamePresence& p) {
         c2s_known_.erase(p.name);
         c2s_gone(p.name);
     }
+}
+
+void SessionManager::rebalance(std::string_view domain) {
+    // Another session manager joined (or left) a shared domain: users the
+    // ring now gives to someone else would keep their sessions here while
+    // their stanzas go there. Their clients reconnect and land on the owner.
+    std::vector<Session*> moved;
+    for (auto& [id, s] : sessions_) {
+        if (s->jid.domain() == domain && !owns(s->user->jid)) moved.push_back(s.get());
+    }
+    if (moved.empty()) return;
+    log_.notice("{}: {} session(s) now belong to another session manager; ending them", domain,
+                moved.size());
+    for (Session* s : moved) end_session(*s, "reset");
 }
 
 void SessionManager::on_router_lost() {

@@ -91,6 +91,7 @@ private:
     void on_name(const component::NamePresence& presence);
     void on_names_synced();
     void on_router_lost();
+    void rebalance(std::string_view domain);
 
     // Sessions (sessions.cpp).
     void start_session(std::string_view c2s, std::string_view session_id, std::string_view jid);
