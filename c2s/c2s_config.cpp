@@ -61,6 +61,7 @@ std::optional<C2sConfig> load_config(const std::string& path, Log& log, bool deb
     c.max_stanza_bytes =
         static_cast<size_t>(r.integer("limits@max-stanza-bytes", 256 * 1024, 4096, 16 << 20));
     c.auth_timeout = std::chrono::seconds(r.integer("limits@auth-timeout", 60, 5, 3600));
+    c.sm_grace = std::chrono::seconds(r.integer("limits@sm-grace", 15, 0, 3600));
     c.max_auth_failures = static_cast<int>(r.integer("limits@max-auth-failures", 3, 1, 100));
     c.max_output_bytes = static_cast<size_t>(
         r.integer("limits@max-output-bytes", 8 << 20, 64 * 1024, int64_t{1} << 32));

@@ -45,6 +45,9 @@ struct C2sConfig {
     uint64_t karma_rate = 0;  // bytes/s per client; 0 = unlimited
     uint64_t karma_burst = 0;
     std::chrono::seconds auth_timeout{60};
+    // After a router outage: how long a session manager that was there
+    // before has to bind again before its clients are closed.
+    std::chrono::seconds sm_grace{15};
     int max_auth_failures = 3;
     size_t max_output_bytes = 8 * 1024 * 1024;  // per client, before we drop it
 };

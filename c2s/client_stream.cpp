@@ -283,7 +283,9 @@ void ClientStream::authenticated(Jid user) {
 }
 
 void ClientStream::authentication_failed() {
-    set_state(State::kNegotiating);
+    // A stray SASL element (a <response/> with no exchange running) fails
+    // without ever leaving negotiation.
+    if (state_ == State::kAuthenticating) set_state(State::kNegotiating);
     if (++auth_failures_ >= server_.config().max_auth_failures) {
         fail("policy-violation", "too many authentication failures");
     }
@@ -403,6 +405,15 @@ void ClientStream::handle_active(xml::Element&& e) {
             return;
         }
         e.set_attr("to", target->str());
+    }
+    // RFC 6120 §8.2.3: checked at the door, so that nothing behind it answers
+    // a malformed request as if it were a good one. Requests get bad-request
+    // (as in Prosody); a broken result or error is dropped.
+    if (kind == stanza::Kind::kIq) {
+        if (const std::string_view problem = stanza::iq_problem(e); !problem.empty()) {
+            if (stanza::can_bounce(e)) send(stanza::error_reply(e, "bad-request", problem));
+            return;
+        }
     }
     server_.to_sm(*this, std::move(e));
 }

@@ -7,13 +7,26 @@
 #include "random.hpp"
 #include "stanza.hpp"
 #include "systemd.hpp"
+#include "xml/serializer.hpp"
 
 namespace jng::c2s {
 
 using component::SessionAction;
 
 Server::Server(net::Loop& loop, Log& log, C2sConfig config)
-    : loop_(loop), log_(log), config_(std::move(config)), instance_tag_(random_hex(4)) {}
+    : loop_(loop),
+      log_(log),
+      config_(std::move(config)),
+      sm_grace_timer_(loop, [this] {
+          // Whoever has not bound again by now is gone, and so is the
+          // session state of its clients.
+          const StringSet late = std::move(sm_before_loss_);
+          sm_before_loss_.clear();
+          for (const std::string& sm : late) {
+              if (!sm_components_.count(sm)) sm_gone(sm);
+          }
+      }),
+      instance_tag_(random_hex(4)) {}
 
 Server::~Server() {
     // Streams go before the storage and workers their callbacks use.
@@ -139,8 +152,30 @@ void Server::start_session(ClientStream& stream, Jid full) {
 }
 
 void Server::send_end(std::string_view sm, std::string_view session) {
-    link_->send(component::make_route({config_.id, sm, session},
-                                      component::make_session({SessionAction::kEnd, {}, {}})));
+    send_to_sm(sm, component::make_route({config_.id, sm, session},
+                                         component::make_session({SessionAction::kEnd, {}, {}})));
+}
+
+bool Server::send_to_sm(std::string_view sm, xml::Element&& envelope) {
+    if (sm_before_loss_.count(sm) == 0) return link_->send(envelope);
+    // The same bound as the link's own queue for an outage.
+    const size_t size = xml::to_string(envelope).size();
+    if (held_bytes_ + size > config_.router.queue_limit_bytes) return false;
+    held_bytes_ += size;
+    held_[std::string(sm)].push_back({std::move(envelope), size});
+    return true;
+}
+
+void Server::release_held(const std::string& sm) {
+    const auto it = held_.find(sm);
+    if (it == held_.end()) return;
+    std::vector<Held> held = std::move(it->second);
+    held_.erase(it);
+    log_.info("session manager {} is back: sending {} stanza(s) held for it", sm, held.size());
+    for (const Held& h : held) {
+        held_bytes_ -= h.bytes;
+        link_->send(h.envelope);
+    }
 }
 
 void Server::end_session(ClientStream& stream) {
@@ -148,8 +183,8 @@ void Server::end_session(ClientStream& stream) {
 }
 
 void Server::to_sm(ClientStream& stream, xml::Element&& stanza) {
-    if (!link_->send(component::make_route({config_.id, stream.sm(), stream.id()},
-                                           std::move(stanza)))) {
+    if (!send_to_sm(stream.sm(), component::make_route({config_.id, stream.sm(), stream.id()},
+                                                       std::move(stanza)))) {
         stream.fail("resource-constraint", "the server is overloaded");
     }
 }
@@ -209,27 +244,37 @@ void Server::on_name(const component::NamePresence& p) {
     if (p.available) {
         domain_holders_[p.name].insert(p.component);
         sm_components_.insert(p.component);
+        if (sm_before_loss_.erase(p.component) > 0) release_held(p.component);
     } else {
         domain_holders_[p.name].erase(p.component);
     }
 }
 
 void Server::on_router_lost() {
-    // Clients stay connected; whether their session managers survived the
-    // outage is known once the router lists the names again.
+    // Clients stay connected, and what they send is held for their session
+    // manager (send_to_sm); whether it survived the outage is known once the
+    // router lists the names again. A grace period still running from an
+    // earlier reconnection starts over then.
+    sm_grace_timer_.stop();
     sm_before_loss_.insert(sm_components_.begin(), sm_components_.end());
     sm_components_.clear();
     domain_holders_.clear();
 }
 
 void Server::on_names_synced() {
-    for (const std::string& sm : sm_before_loss_) {
-        if (!sm_components_.count(sm)) sm_gone(sm);
-    }
-    sm_before_loss_.clear();
+    // Those listed are back (on_name released what was held for them). The
+    // session managers reconnect at moments of their own: one missing from
+    // the first listing may be a moment behind us. Give it the grace period
+    // before its clients' sessions are written off (the sm does the same
+    // for us, sessions@c2s-grace).
+    if (!sm_before_loss_.empty()) sm_grace_timer_.start(config_.sm_grace);
 }
 
 void Server::sm_gone(const std::string& sm) {
+    if (const auto it = held_.find(sm); it != held_.end()) {
+        for (const Held& h : it->second) held_bytes_ -= h.bytes;
+        held_.erase(it);
+    }
     sm_components_.erase(sm);
     for (auto& [domain, holders] : domain_holders_) holders.erase(sm);
     // The session state lived in that sm: these clients must log in again.

@@ -62,6 +62,10 @@ private:
     void on_router_lost();
     void sm_gone(const std::string& sm);
     void send_end(std::string_view sm, std::string_view session);
+    // Every envelope to a session manager goes through here; false when
+    // it had to be dropped.
+    bool send_to_sm(std::string_view sm, xml::Element&& envelope);
+    void release_held(const std::string& sm);
 
     net::Loop& loop_;
     Log& log_;
@@ -76,7 +80,16 @@ private:
     // Which session managers hold which of our domains (name presence).
     StringMap<std::set<std::string>> domain_holders_;
     StringSet sm_components_;
-    StringSet sm_before_loss_;  // known before the router link dropped
+    StringSet sm_before_loss_;  // known before the router link dropped, not back yet
+    net::Timer sm_grace_timer_;
+    // Envelopes for those session managers, sent once they are back: sent
+    // now, the router would bounce them and the sessions would end.
+    struct Held {
+        xml::Element envelope;
+        size_t bytes;
+    };
+    StringMap<std::vector<Held>> held_;
+    size_t held_bytes_ = 0;
     StringMap<std::chrono::steady_clock::time_point> registrations_;
     uint64_t session_counter_ = 0;
     std::string instance_tag_;

@@ -2,6 +2,7 @@
 #include "stanza.hpp"
 
 #include <array>
+#include <ranges>
 #include <utility>
 
 #include "ns.hpp"
@@ -113,6 +114,19 @@ xml::Element iq_result(const xml::Element& iq) {
     r.set_attr("id", iq.attr("id"));
     r.set_attr("type", "result");
     return r;
+}
+
+std::string_view iq_problem(const xml::Element& iq) {
+    const std::string_view type = iq.attr("type");
+    const bool request = type == "get" || type == "set";
+    if (!request && type != "result" && type != "error") {
+        return "an iq needs a type of get, set, result or error";
+    }
+    if (iq.attr("id").empty()) return "an iq needs an id";
+    if (request && std::ranges::distance(iq.elements()) != 1) {
+        return "an iq get or set carries exactly one payload";
+    }
+    return {};
 }
 
 xml::Element stream_error(std::string_view condition, std::string_view text) {

@@ -39,6 +39,11 @@ std::string error_condition(const xml::Element& stanza);
 // <iq type='result'/> answering `iq`.
 xml::Element iq_result(const xml::Element& iq);
 
+// RFC 6120 §8.2.3: what makes `iq` malformed - a type other than get, set,
+// result and error, no id, a get or set without exactly one payload - as a
+// text for the bad-request error; empty when it is well-formed.
+std::string_view iq_problem(const xml::Element& iq);
+
 // <stream:error><condition/><text/></stream:error> (RFC 6120 §4.9).
 xml::Element stream_error(std::string_view condition, std::string_view text = {});
 

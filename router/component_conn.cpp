@@ -170,6 +170,7 @@ void ComponentConn::on_handshake(const xml::Element& element) {
     }
     primary_ = requested_name_;
     names_.insert(primary_);
+    may_send_envelopes = acl->envelopes;
     handshake_timer_.stop();
     set_state(State::kOnline);
     send(xml::Element("handshake", ns::kClient));

@@ -40,6 +40,7 @@ public:
     const StringSet& names() const { return names_; }
     bool holds_default = false;
     bool subscriber = false;
+    bool may_send_envelopes = false;  // from the ACL at handshake time
 
     void send(const xml::Element& element);
     // The component stopped reading and its queue is past the limit.

@@ -76,7 +76,16 @@ void Router::on_element(ComponentConn& conn, xml::Element&& element) {
     }
     if (element.ns() == ns::kComponentExt) {
         const std::string& n = element.name();
-        if (n == "route") return route_envelope(conn, std::move(element));
+        if (n == "route") {
+            // A plain XEP-0114 component never sends envelopes; one that
+            // does is trying to speak for a client session it does not own.
+            if (!conn.may_send_envelopes) {
+                conn.fail("policy-violation",
+                          "route envelopes need <envelopes/> in router-users.xml");
+                return;
+            }
+            return route_envelope(conn, std::move(element));
+        }
         if (n == "bind") return handle_bind(conn, element);
         if (n == "unbind") return handle_unbind(conn, element);
         if (n == "subscribe") return handle_subscribe(conn);

@@ -55,6 +55,7 @@ std::optional<std::vector<ComponentAcl>> load_users(const std::string& path, Log
             acl.may_bind.push_back(c.at(*b).required_string("@name"));
         }
         acl.default_route = c.node("default-route") != nullptr;
+        acl.envelopes = c.node("envelopes") != nullptr;
         for (const auto& other : out) {
             if (other.name == acl.name) c.error(*n, "component '" + acl.name + "' listed twice");
         }

@@ -18,6 +18,10 @@ struct ComponentAcl {
     std::string secret;
     std::vector<std::string> may_bind;  // exact names, "*.domain", or "*"
     bool default_route = false;
+    // May send route envelopes (docs/protocol.md §4): our c2s and sm only.
+    // An envelope names the user and session it speaks for, so a component
+    // allowed to send them could act as any local user.
+    bool envelopes = false;
 
     bool matches(std::string_view primary) const;
     bool may_bind_name(std::string_view bind_name) const;

@@ -70,11 +70,18 @@ void Link::stop() {
     handshake_timer_.stop();
     keepalive_timer_.stop();
     if (stream_) {
+        // What was sent just before stopping (a daemon's goodbyes: session
+        // ends, unavailable presence) is still in the output buffer. Keep
+        // the stream until it has flushed and closed; freeing it now would
+        // drop those bytes.
         stream_->write(xml::kStreamClose);
-        stream_->set_callbacks({});
-        stream_->close("stopping");
-        // Let the close complete from the loop; the Stream owns its socket.
-        loop_.defer([s = std::shared_ptr<net::Stream>(std::move(stream_))] {});
+        net::Stream::Callbacks cb;
+        cb.on_close = [this](std::string_view) {
+            loop_.defer([s = std::shared_ptr<net::Stream>(std::move(closing_))] {});
+        };
+        stream_->set_callbacks(std::move(cb));
+        closing_ = std::move(stream_);
+        closing_->close("stopping");
     }
     set_state(State::kIdle);
 }

@@ -89,6 +89,7 @@ private:
     Handlers handlers_;
     State state_ = State::kIdle;
     std::unique_ptr<net::Stream> stream_;
+    std::unique_ptr<net::Stream> closing_;  // after stop(), until its output is flushed
     std::unique_ptr<xml::StreamReader> reader_;
     net::Timer retry_timer_;
     net::Timer handshake_timer_;

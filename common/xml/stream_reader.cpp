@@ -228,8 +228,51 @@ size_t StreamReader::pending_bytes() const {
     return impl_->fed - impl_->boundary;
 }
 
+size_t StreamReader::utf8_prefix(std::string_view data) {
+    for (size_t i = 0; i < data.size(); ++i) {
+        const auto c = static_cast<unsigned char>(data[i]);
+        if (utf8_needed_ > 0) {
+            if (c < utf8_lo_ || c > utf8_hi_) return i;
+            utf8_lo_ = 0x80;
+            utf8_hi_ = 0xBF;
+            --utf8_needed_;
+            continue;
+        }
+        // U+0000 is no XML character; here it means UTF-16 or UTF-32.
+        if (c == 0) return i;
+        if (c < 0x80) continue;
+        // RFC 3629 §4: no overlong forms, no surrogates, nothing past U+10FFFF.
+        if (c >= 0xC2 && c <= 0xDF) {
+            utf8_needed_ = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            utf8_needed_ = 2;
+            if (c == 0xE0) utf8_lo_ = 0xA0;
+            if (c == 0xED) utf8_hi_ = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            utf8_needed_ = 3;
+            if (c == 0xF0) utf8_lo_ = 0x90;
+            if (c == 0xF4) utf8_hi_ = 0x8F;
+        } else {
+            return i;
+        }
+    }
+    return data.size();
+}
+
 void StreamReader::feed(std::string_view data) {
     if (failed_ || closed_ || data.empty() || !impl_->ctxt) return;
+    // RFC 6120 §11.6: UTF-8 only, checked here rather than left to libxml2,
+    // which would detect and accept UTF-16 by itself. What came before the
+    // first bad byte is still parsed.
+    const size_t valid = utf8_prefix(data);
+    parse(data.substr(0, valid));
+    if (valid < data.size() && !failed_ && !closed_) {
+        fail("unsupported-encoding", "the stream is not UTF-8");
+    }
+}
+
+void StreamReader::parse(std::string_view data) {
+    if (data.empty()) return;
     Impl& im = *impl_;
     // Whitespace keepalives between stanzas never reach libxml2, which would
     // hold them until the next '<' and count them against the stanza limit.
@@ -273,6 +316,9 @@ void StreamReader::restart() {
     failed_ = false;
     closed_ = false;
     opened_ = false;
+    utf8_needed_ = 0;
+    utf8_lo_ = 0x80;
+    utf8_hi_ = 0xBF;
     create_parser();
 }
 

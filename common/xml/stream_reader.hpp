@@ -1,7 +1,7 @@
 // Reads an XMPP stream: bytes in, events out (stream open, one event per
 // top-level element, stream close, error). libxml2's SAX2 push parser does the
-// parsing; this class enforces RFC 6120 §11 (no DTD, entities, comments or
-// processing instructions) and the size and depth limits.
+// parsing; this class enforces RFC 6120 §11 (UTF-8 only; no DTD, entities,
+// comments or processing instructions) and the size and depth limits.
 //
 // Events are queued while libxml2 parses and handed out afterwards by next(),
 // so a consumer may restart or destroy the reader while handling one: no
@@ -69,12 +69,18 @@ public:
 
 private:
     void create_parser();
+    void parse(std::string_view data);
     void fail(std::string condition, std::string text);
+    // How many bytes of `data` are UTF-8 so far (RFC 3629), carrying an
+    // incomplete sequence over to the next chunk; data.size() when all are.
+    size_t utf8_prefix(std::string_view data);
 
     friend struct Impl;
     ReaderLimits limits_;
     std::string content_ns_;
     std::unique_ptr<Impl> impl_;
+    int utf8_needed_ = 0;  // continuation bytes still due
+    unsigned char utf8_lo_ = 0x80, utf8_hi_ = 0xBF;  // range of the next one
     std::deque<StreamEvent> events_;
     bool failed_ = false;
     bool closed_ = false;

@@ -45,6 +45,26 @@ TEST_CASE("errors and iq results are never bounced") {
     CHECK(jng::stanza::can_bounce(*presence));
 }
 
+TEST_CASE("malformed iqs are told apart (RFC 6120 §8.2.3)") {
+    auto problem = [](std::string_view xml) {
+        auto iq = parse_element(xml);
+        REQUIRE(iq);
+        return std::string(jng::stanza::iq_problem(*iq));
+    };
+    CHECK(problem("<iq xmlns='jabber:client' type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>")
+              .empty());
+    CHECK(problem("<iq xmlns='jabber:client' type='result' id='1'/>").empty());
+    CHECK(problem("<iq xmlns='jabber:client' type='error' id='1'><error/></iq>").empty());
+    CHECK_FALSE(problem("<iq xmlns='jabber:client' type='get'><ping xmlns='urn:xmpp:ping'/></iq>")
+                    .empty());
+    CHECK_FALSE(problem("<iq xmlns='jabber:client' type='set' id='1'/>").empty());
+    CHECK_FALSE(problem("<iq xmlns='jabber:client' type='get' id='1'><a xmlns='x'/><b xmlns='x'/>"
+                        "</iq>")
+                    .empty());
+    CHECK_FALSE(problem("<iq xmlns='jabber:client' type='bogus' id='1'><a xmlns='x'/></iq>").empty());
+    CHECK_FALSE(problem("<iq xmlns='jabber:client' id='1'><a xmlns='x'/></iq>").empty());
+}
+
 TEST_CASE("stream errors") {
     CHECK(to_string(jng::stanza::stream_error("host-unknown"), {jng::ns::kClient}) ==
           "<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"

@@ -247,10 +247,52 @@ TEST_CASE("declared encodings other than UTF-8 are ignored") {
     CHECK(evs[1].element.child_text("body") == "caf\xc3\xa9");
 }
 
-TEST_CASE("invalid UTF-8 is not well-formed") {
+TEST_CASE("invalid UTF-8 is unsupported-encoding") {
+    // RFC 6120 §4.9.3.22, §11.6.
+    const std::vector<std::string> invalid = {
+        "\xff\xfe", "caf\xe9", "\xc0\xaf" /* overlong '/' */, "\xed\xa0\x80" /* a surrogate */,
+        "\xf4\x90\x80\x80" /* past U+10FFFF */, "\xc3(", std::string("a\0b", 3)};
+    for (const std::string& bad : invalid) {
+        StreamReader r({}, std::string(jng::ns::kClient));
+        auto evs = feed_all(r, kHeader + "<message/><message><body>" + bad + "</body></message>");
+        CHECK(error_of(evs) == "unsupported-encoding");
+        // What came before the bad byte was still read.
+        REQUIRE(evs.size() == 3);
+        CHECK(evs[1].element.name() == "message");
+    }
+}
+
+TEST_CASE("UTF-16 is refused, with or without a byte order mark") {
+    std::u16string header = u"<?xml version='1.0'?><stream:stream xmlns='jabber:client'>";
+    std::string le, be;
+    for (const char16_t c : header) {
+        le += static_cast<char>(c & 0xff);
+        le += static_cast<char>(c >> 8);
+        be += static_cast<char>(c >> 8);
+        be += static_cast<char>(c & 0xff);
+    }
+    for (const std::string& bytes : {"\xff\xfe" + le, "\xfe\xff" + be, le, be}) {
+        StreamReader r({}, std::string(jng::ns::kClient));
+        auto evs = feed_all(r, bytes);
+        REQUIRE(evs.size() == 1);
+        CHECK(evs[0].condition == "unsupported-encoding");
+    }
+}
+
+TEST_CASE("UTF-8 sequences split across reads are fine") {
     StreamReader r({}, std::string(jng::ns::kClient));
-    CHECK(error_of(feed_all(r, kHeader + "<message><body>\xff\xfe</body></message>")) ==
-          "not-well-formed");
+    CHECK(feed_all(r, kHeader).size() == 1);
+    const std::string stanza = "<message><body>caf\xc3\xa9 \xe2\x98\xba \xf0\x9f\x98\x80</body></message>";
+    std::vector<StreamEvent> evs;
+    for (const char c : stanza) {
+        for (auto& e : feed_all(r, std::string(1, c))) evs.push_back(std::move(e));
+    }
+    REQUIRE(evs.size() == 1);
+    CHECK(evs[0].element.child_text("body") == "caf\xc3\xa9 \xe2\x98\xba \xf0\x9f\x98\x80");
+    // The check starts over with a new stream.
+    r.feed("<message><body>\xc3");
+    r.restart();
+    CHECK(error_of(feed_all(r, kHeader + "<presence/>")).empty());
 }
 
 TEST_CASE("nothing is parsed after an error") {
