@@ -40,8 +40,11 @@ public:
 
     void init(SessionManager& sm) override {
         sm_ = &sm;
-        // Below deliver: only what it could not deliver reaches us.
+        // Below deliver: only what it could not deliver reaches us. That
+        // includes chat and normal messages to a resource that is not
+        // there, which RFC 6121 §8.5.3.2.1 treats as sent to the bare JID.
         sm.in().on("message/bare", -100, name(), [this](Packet& p) { return store(p); });
+        sm.in().on("message/full", -100, name(), [this](Packet& p) { return store(p); });
         sm.initial_presence.add(-100, std::string(name()), [this](Session& s) { flush(s); });
         sm.add_feature("msgoffline");
     }

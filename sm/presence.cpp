@@ -153,14 +153,21 @@ private:
         const std::string contact = p.to->bare_str();
         if (contact == user.jid.str()) return Verdict::kDrop;
         storage::RosterItem item;
-        const bool existed = user.item(contact) != nullptr;
-        if (existed) item = *user.item(contact);
-        item.jid = contact;
+        if (const storage::RosterItem* existing = user.item(contact)) {
+            item = *existing;
+        } else {
+            item.jid = contact;
+            item.hidden = true;  // not in the roster (yet)
+        }
+        const bool was_hidden = item.hidden;
+        const bool was_subscriber = item.from;
         const SubOutcome out = sm::outbound(SubState::of(item), sub);
         out.state.apply_to(item);
-        // §3.1.2: a subscribe to someone not in the roster adds them.
-        if (sub == SubType::kSubscribe) item.hidden = false;
-        if (out.changed || (!existed && !item.hidden)) save_and_push(*sm_, user, item);
+        // §3.1.2: a subscribe to someone not in the roster adds them; so does
+        // approving their request (§3.1.5: a request alone made no roster
+        // item, §3.1.3) or pre-approving one (§3.4.1). Cancelling adds no one.
+        if (sub == SubType::kSubscribe || sub == SubType::kSubscribed) item.hidden = false;
+        if (out.changed || item.hidden != was_hidden) update_item(user, item);
         if (!out.forward) return Verdict::kHandled;
         // §3.1.2 etc.: subscription stanzas carry the bare JID.
         xml::Element s = p.stanza;
@@ -172,8 +179,10 @@ private:
             for (Session* r : user.available()) {
                 sm_->route(presence_to(*r->presence, r->jid.str(), contact));
             }
-        } else if (sub == SubType::kUnsubscribed) {
-            // §3.2.2: and a former one learns we are gone for them.
+        } else if (sub == SubType::kUnsubscribed && was_subscriber) {
+            // §3.2.2: and a former one learns we are gone for them. Someone
+            // whose request is declined never had our presence: they learn
+            // nothing, not even which resources are online.
             for (Session* r : user.available()) {
                 sm_->route(bare_presence(r->jid.str(), contact, "unavailable"));
             }
@@ -213,22 +222,14 @@ private:
             item.jid = contact;
             item.hidden = true;  // §3.1.3: not a roster item until the user says so
         }
+        const bool was_subscriber = item.from;
         const SubOutcome in = sm::inbound(SubState::of(item), sub);
         in.state.apply_to(item);
         xml::Element s = p.stanza;
         s.set_attr("from", contact);
         s.set_attr("to", user.jid.str());
         if (sub == SubType::kSubscribe && in.forward) item.pending_in = xml::to_string(s);
-        if (in.changed) {
-            // An item that only ever held a now-cancelled request goes away.
-            if (item.hidden && !item.to && !item.from && item.pending_in.empty() && !item.approved &&
-                item.ask == storage::RosterItem::Ask::kNone) {
-                user.roster.erase(contact);
-                sm_->remove_roster_item(user, contact);
-            } else {
-                save_and_push(*sm_, user, item);
-            }
-        }
+        if (in.changed) update_item(user, item);
         if (in.auto_reply) {
             // §3.1.3: already subscribed or pre-approved: answer for the user.
             sm_->route(bare_presence(user.jid.str(), contact, "subscribed"));
@@ -238,13 +239,28 @@ private:
         }
         if (!in.forward) return Verdict::kHandled;
         for (Session* r : user.available()) sm_->send_to(*r, presence_to(s, contact, r->jid.str()));
-        if (sub == SubType::kUnsubscribe) {
-            // §3.3.3: the former subscriber sees us go offline.
+        if (sub == SubType::kUnsubscribe && was_subscriber) {
+            // §3.3.3: the former subscriber sees us go offline (a contact
+            // withdrawing a mere request never saw us online).
             for (Session* r : user.available()) {
                 sm_->route(bare_presence(r->jid.str(), contact, "unavailable"));
             }
         }
         return Verdict::kHandled;
+    }
+
+    // Stores a changed item and pushes it. An item that is only server-side
+    // state and holds nothing any more (a request cancelled or declined)
+    // goes away instead.
+    void update_item(User& user, const storage::RosterItem& item) {
+        if (item.hidden && !item.to && !item.from && item.pending_in.empty() && !item.approved &&
+            item.ask == storage::RosterItem::Ask::kNone) {
+            const std::string contact = item.jid;
+            user.roster.erase(contact);
+            sm_->remove_roster_item(user, contact);
+            return;
+        }
+        save_and_push(*sm_, user, item);
     }
 
     Verdict probe(Packet& p) {

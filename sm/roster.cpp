@@ -65,12 +65,11 @@ private:
         auto contact = Jid::parse(in.attr("jid"));
         if (!contact) return error(p, "bad-request", "invalid jid");
         const std::string key = contact->bare_str();
+        // RFC 6121 §2.1.2.5: in a roster set the server ignores every
+        // 'subscription' value but "remove"; 'ask' and 'approved' are not
+        // the client's to set either (§2.1.2.1, §2.1.2.2). Subscription
+        // states change only through presence.
         if (in.attr("subscription") == "remove") return remove(p, key);
-        if (in.has_attr("subscription") && in.attr("subscription") != "none" &&
-            in.attr("subscription") != "both" && in.attr("subscription") != "to" &&
-            in.attr("subscription") != "from") {
-            return error(p, "bad-request", "invalid subscription");
-        }
         if (in.attr("name").size() > kMaxItemText) return error(p, "not-acceptable", "name too long");
 
         storage::RosterItem item;
@@ -113,15 +112,22 @@ private:
         if (!found || found->hidden) return error(p, "item-not-found", {});
         const storage::RosterItem item = *found;
         // RFC 6121 §2.5.2: removing a contact cancels the subscriptions both ways.
-        auto presence = [&](std::string_view type) {
+        auto presence = [&](std::string_view from, std::string_view type) {
             xml::Element pr("presence", ns::kClient);
-            pr.set_attr("from", user.jid.str());
+            pr.set_attr("from", from);
             pr.set_attr("to", key);
             pr.set_attr("type", type);
             sm_->route(std::move(pr));
         };
-        if (item.to || item.ask == storage::RosterItem::Ask::kSubscribe) presence("unsubscribe");
-        if (item.from || !item.pending_in.empty()) presence("unsubscribed");
+        if (item.to || item.ask == storage::RosterItem::Ask::kSubscribe) {
+            presence(user.jid.str(), "unsubscribe");
+        }
+        if (item.from || !item.pending_in.empty()) presence(user.jid.str(), "unsubscribed");
+        // §3.2.2, as for an unsubscribed the user sends: a former subscriber
+        // sees the user's resources go offline, or would believe them online.
+        if (item.from) {
+            for (const Session* r : user.available()) presence(r->jid.str(), "unavailable");
+        }
         user.roster.erase(key);
         sm_->remove_roster_item(user, key, [this, iq = p.stanza, bare = user.jid.str(),
                                             item](bool ok) {

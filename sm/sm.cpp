@@ -178,6 +178,10 @@ void SessionManager::rebalance(std::string_view domain) {
 
 void SessionManager::on_router_lost() {
     // Keep every session: the c2s may still be there when the router is back.
+    // A grace period still running from an earlier reconnection must not
+    // expire while no one can tell us which c2s exist: it starts over once
+    // the router lists the names again.
+    c2s_grace_timer_.stop();
     for (const auto& [id, s] : sessions_) c2s_before_loss_.insert(s->c2s);
     c2s_known_.clear();
     rings_.clear();
@@ -248,7 +252,10 @@ void SessionManager::process_in(xml::Element&& stanza, Jid from, Jid to) {
                      to = std::move(to)](Lookup lookup, User* user) mutable {
         Packet p{std::move(s), {}, std::move(from), std::move(to)};
         p.kind = stanza::kind_of(p.stanza);
-        p.user = user;
+        // The cache keeps a User for a missing account too (so a flood costs
+        // one lookup); modules must see no user there, or they would store
+        // messages and roster state for an account that does not exist.
+        p.user = lookup == Lookup::kFound ? user : nullptr;
         if (lookup == Lookup::kError) {
             // The store is down: say so instead of pretending the user
             // does not exist (RFC 6120 §8.3.3.5).
