@@ -54,6 +54,9 @@ class Instance:
 
     Ports: with `base_port` the router listens on base, c2s on base+1
     (STARTTLS) and base+2 (direct TLS); without it the standard ports.
+    Every c2s shares those two ports (SO_REUSEPORT) unless the configs are
+    written with `separate_c2s_ports`: then the n-th c2s (from 0) listens on
+    base+1+2n and base+2+2n, see `c2s_ports()`.
     """
 
     def __init__(self, directory, build_dir, base_port=None, domains=("localhost",),
@@ -69,8 +72,10 @@ class Instance:
             self.router_port = base_port
             self.c2s_port = base_port + 1
             self.c2s_tls_port = base_port + 2
+        self.base_port = base_port
         self.procs = {}
         self.secrets = {}
+        self._c2s_ports = {}
 
     # ---- paths -------------------------------------------------------------
     def path(self, *parts):
@@ -91,9 +96,18 @@ class Instance:
         return self.path("var", "jabberd-ng.db")
 
     # ---- configuration -----------------------------------------------------
-    def write_configs(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",), edit=None):
+    def c2s_ports(self, c2s_id="c2s-1"):
+        """(STARTTLS port, direct TLS port) of one c2s."""
+        return self._c2s_ports.get(c2s_id, (self.c2s_port, self.c2s_tls_port))
+
+    def write_configs(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",), edit=None,
+                      separate_c2s_ports=False):
         """Writes etc/*.xml for this instance. `edit(name, tree)` may change
-        any config before it is written (tests use it for special settings)."""
+        any config before it is written (tests use it for special settings).
+        `separate_c2s_ports`: each c2s gets ports of its own (needs
+        `base_port`), so a test knows which c2s a client talks to."""
+        if separate_c2s_ports and self.base_port is None:
+            raise ValueError("separate_c2s_ports needs a base_port")
         for d in ("etc", "log", "var", "run", "certs"):
             os.makedirs(self.path(d), exist_ok=True)
         if not os.path.exists(self.cert):
@@ -131,7 +145,9 @@ class Instance:
             s.find("storage/sqlite").set("path", self.database)
             self._write(sm, sm_id, edit)
 
-        for c2s_id in c2s_ids:
+        for n, c2s_id in enumerate(c2s_ids):
+            if separate_c2s_ports:
+                self._c2s_ports[c2s_id] = (self.base_port + 1 + 2 * n, self.base_port + 2 + 2 * n)
             c2s = ET.parse(os.path.join(ETC, "c2s.xml"))
             c = c2s.getroot()
             self._log(c)
@@ -139,7 +155,7 @@ class Instance:
             self._router_link(c, "c2s")
             self._domains(c)
             plain, tls = c.findall("listen")
-            for listen, port in ((plain, self.c2s_port), (tls, self.c2s_tls_port)):
+            for listen, port in zip((plain, tls), self.c2s_ports(c2s_id)):
                 listen.set("address", self.address)
                 listen.set("port", str(port))
             c.find("tls").set("cert", self.cert)
@@ -242,6 +258,29 @@ class Instance:
     def log_text(self, name):
         with open(self.log_path(name), errors="replace") as f:
             return f.read()
+
+    def log_size(self, name):
+        """Where daemon `name`'s log ends now: pass it as `since` to
+        wait_log() to look only at what is written afterwards."""
+        try:
+            return os.path.getsize(self.log_path(name))
+        except OSError:
+            return 0
+
+    def wait_log(self, name, needle, timeout=10, since=0):
+        """Waits until `needle` appears in daemon `name`'s log after byte
+        `since`; returns that part of the log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with open(self.log_path(name), "rb") as f:
+                f.seek(since)
+                text = f.read().decode(errors="replace")
+            if needle in text:
+                return text
+            if time.monotonic() >= deadline:
+                raise AssertionError("no %r in the log of %s within %ss; it ends with:\n%s"
+                                     % (needle, name, timeout, text[-3000:]))
+            time.sleep(0.05)
 
     # ---- administration ------------------------------------------------------
     def ctl(self, *args, check=True):

@@ -3,6 +3,7 @@ c2s) started from the shipped configs on loopback, in a directory of its own,
 torn down after each test. Logs are shown when a test fails, and any
 sanitizer report in them fails the test."""
 
+import fcntl
 import os
 import socket
 import sys
@@ -21,15 +22,37 @@ BUILD_DIR = os.environ.get("JNG_BUILD_DIR", os.path.join(ROOT, "build"))
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 _ports = itertools.count(0)
+_reserved = []  # lock files of the port blocks this process holds until it exits
+PORT_LOCKS = os.path.join(tempfile.gettempdir(), "jng-port-locks")
+
+
+def _ephemeral_start():
+    """Where the kernel starts picking ports for outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def port_block(size=10):
-    """A base port with `size` free ports after it, distinct per test."""
-    start = 20000 + (os.getpid() % 200) * 100
-    while True:
-        base = start + next(_ports) * size
-        if base + size >= 60000:
-            raise RuntimeError("no free port block")
+    """A base port with `size` free ports after it, distinct per test and per
+    test process. Blocks lie below the ephemeral range (no outgoing
+    connection takes one between this check and the daemon's bind), and each
+    is reserved with a lock file, so test runs side by side never share one."""
+    low = 20000
+    high = max(_ephemeral_start(), low + 100 * size)
+    count = (high - low) // size
+    offset = os.getpid() % count
+    os.makedirs(PORT_LOCKS, exist_ok=True)
+    for _ in range(count):
+        base = low + (offset + next(_ports)) % count * size
+        lock = open(os.path.join(PORT_LOCKS, str(base)), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
         ok = True
         for p in range(base, base + size):
             with socket.socket() as s:
@@ -39,7 +62,10 @@ def port_block(size=10):
                     ok = False
                     break
         if ok:
+            _reserved.append(lock)
             return base
+        lock.close()
+    raise RuntimeError("no free port block")
 
 
 class SuiteFactory:
@@ -51,12 +77,13 @@ class SuiteFactory:
         self.instances = []
 
     def make(self, start=True, domains=("localhost",), sm_ids=("sm-1",), c2s_ids=("c2s-1",),
-             edit=None, log_level="debug"):
+             edit=None, log_level="debug", separate_c2s_ports=False):
         # Short paths: NOTIFY_SOCKET is an AF_UNIX address (108 bytes at most).
         directory = tempfile.mkdtemp(prefix="jng-")
         inst = Instance(directory, BUILD_DIR, base_port=port_block(), domains=domains,
                         log_level=log_level)
-        inst.write_configs(sm_ids=sm_ids, c2s_ids=c2s_ids, edit=edit)
+        inst.write_configs(sm_ids=sm_ids, c2s_ids=c2s_ids, edit=edit,
+                           separate_c2s_ports=separate_c2s_ports)
         self.instances.append(inst)
         if start:
             inst.start_all(sm_ids=sm_ids, c2s_ids=c2s_ids)

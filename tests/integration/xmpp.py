@@ -4,6 +4,8 @@ client under test's peer: what it accepts is what real clients accept."""
 
 import asyncio
 import base64
+import hashlib
+import re
 import socket
 import ssl
 import time
@@ -32,9 +34,11 @@ class Client(slixmpp.ClientXMPP):
     """A slixmpp client that keeps every incoming stanza in `inbox`."""
 
     def __init__(self, suite, jid, password, direct_tls=False, priority=None, mechanism=None,
-                 channel_binding=True, tls_max=None, register=False, initial_presence=True):
+                 channel_binding=True, tls_max=None, register=False, initial_presence=True,
+                 c2s="c2s-1", auto_authorize=True):
         super().__init__(jid, password, sasl_mech=mechanism)
         self.suite = suite
+        self.c2s = c2s  # which c2s to use (suites made with separate_c2s_ports)
         self.direct_tls = direct_tls
         self.priority = priority
         self.initial_presence = initial_presence
@@ -43,21 +47,36 @@ class Client(slixmpp.ClientXMPP):
         self.online = asyncio.Event()
         self.failed = asyncio.Event()
         self.stream_errors = []
+        self.auth_failures = []        # <failure/> of every SASL attempt that failed
+        self.gone = asyncio.Event()    # the connection closed, whoever closed it
+        self.registration_form = None  # the server's answer to our XEP-0077 get
+        self.registration = None       # the server's answer to our XEP-0077 set
+        self._arrived = asyncio.Event()
         self.ssl_context = tls_context(suite)
         if tls_max:
             self.ssl_context.maximum_version = tls_max
         if not channel_binding:
             self.channel_binding_off()
+        # slixmpp answers subscription requests by itself (auto_authorize=True);
+        # None leaves them to the test, as a user would.
+        self.auto_authorize = auto_authorize
+        if auto_authorize is None:
+            self.auto_subscribe = False
         if register:
             self.register_plugin("xep_0077")
             self["xep_0077"].force_registration = True
+            # slixmpp 1.8 holds back every iq until a session is bound, the
+            # XEP-0077 ones too (they come before authentication).
+            self._always_send_everything = True
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0199")
         self.add_filter("in", self._record)
         self.add_event_handler("session_start", self._started)
         self.add_event_handler("failed_all_auth", lambda e: self.failed.set())
         self.add_event_handler("disconnected", lambda e: self.failed.set())
+        self.add_event_handler("disconnected", lambda e: self.gone.set())
         self.add_event_handler("stream_error", lambda e: self.stream_errors.append(e))
+        self.add_event_handler("failed_auth", lambda f: self.auth_failures.append(f))
         self.add_event_handler("register", self._register)
 
     def channel_binding_off(self):
@@ -77,14 +96,20 @@ class Client(slixmpp.ClientXMPP):
     def _record(self, stanza):
         self.seen.append(stanza)
         self.inbox.put_nowait(stanza)
+        self._arrived.set()
         return stanza
 
     async def _register(self, iq):
+        self.registration_form = iq
         resp = self.Iq()
         resp["type"] = "set"
         resp["register"]["username"] = self.boundjid.user
         resp["register"]["password"] = self.password
-        await resp.send()
+        self.registration = await self.query(resp)
+        if self.registration["type"] != "result":
+            # No account, nothing to log in to.
+            self.failed.set()
+            self.disconnect()
 
     async def _started(self, event):
         if self.initial_presence:
@@ -96,7 +121,8 @@ class Client(slixmpp.ClientXMPP):
         self.online.set()
 
     def start(self):
-        port = self.suite.c2s_tls_port if self.direct_tls else self.suite.c2s_port
+        plain, tls = self.suite.c2s_ports(self.c2s)
+        port = tls if self.direct_tls else plain
         self.connect(("127.0.0.1", port), use_ssl=self.direct_tls,
                      force_starttls=not self.direct_tls, disable_starttls=self.direct_tls)
 
@@ -131,6 +157,63 @@ class Client(slixmpp.ClientXMPP):
             return
         raise AssertionError("%s: unexpected %s" % (self.boundjid, st))
 
+    @property
+    def mechanism(self):
+        """The SASL mechanism slixmpp authenticated (or last tried) with."""
+        mech = self["feature_mechanisms"].mech
+        return mech.name if mech else None
+
+    async def query(self, iq, timeout=TIMEOUT):
+        """Sends an iq request and returns the answer, result or error."""
+        try:
+            return await iq.send(timeout=timeout)
+        except slixmpp.exceptions.IqError as e:
+            return e.iq
+
+    def mark(self):
+        """A position in `seen`: received(..., since=mark) looks only at
+        what arrived after it."""
+        return len(self.seen)
+
+    async def received(self, predicate, since=0, timeout=TIMEOUT, what="stanza"):
+        """The first stanza in `seen` from position `since` on for which
+        predicate(stanza) is true, waiting for it if it has not arrived yet.
+        Unlike expect(), nothing is consumed: the order in which several
+        awaited stanzas arrive does not matter."""
+        deadline = time.monotonic() + timeout
+        index = since
+        while True:
+            while index < len(self.seen):
+                st = self.seen[index]
+                index += 1
+                if predicate(st):
+                    return st
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("%s: no %s within %ss; got:\n%s" % (
+                    self.boundjid, what, timeout,
+                    "\n".join(str(s) for s in self.seen[since:]) or "(nothing)"))
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+
+    async def none_received(self, predicate, since=0, seconds=0.5, what="stanza"):
+        """Asserts that nothing matching predicate arrives (from `since` on)
+        within `seconds`."""
+        try:
+            st = await self.received(predicate, since=since, timeout=seconds)
+        except AssertionError:
+            return
+        raise AssertionError("%s: unexpected %s: %s" % (self.boundjid, what, st))
+
+    def drop(self):
+        """Cuts the TCP connection without closing the stream, as a client
+        that loses its network does."""
+        if self.transport is not None:
+            self.transport.abort()
+
     async def close(self):
         self.disconnect()
         try:
@@ -146,10 +229,11 @@ async def login(suite, jid, password, **kw):
 class Raw:
     """A plain socket speaking XMPP by hand, for input no real client sends."""
 
-    def __init__(self, suite, direct_tls=False, port=None):
+    def __init__(self, suite, direct_tls=False, port=None, c2s="c2s-1"):
         self.suite = suite
-        self.sock = socket.create_connection(("127.0.0.1", port or (
-            suite.c2s_tls_port if direct_tls else suite.c2s_port)), timeout=TIMEOUT)
+        plain, tls = suite.c2s_ports(c2s)
+        self.sock = socket.create_connection(("127.0.0.1", port or (tls if direct_tls else plain)),
+                                             timeout=TIMEOUT)
         if direct_tls:
             self.sock = tls_context(suite).wrap_socket(self.sock, server_hostname="localhost")
         self.buf = b""
@@ -158,10 +242,18 @@ class Raw:
         self.sock.sendall(data.encode() if isinstance(data, str) else data)
 
     def read_until(self, needle, timeout=TIMEOUT):
-        """Reads until `needle` (bytes or str) is in what was received."""
-        needle = needle.encode() if isinstance(needle, str) else needle
+        """Reads until `needle` (bytes, str, or a compiled bytes pattern) is
+        in what was received."""
+        if isinstance(needle, re.Pattern):
+            def found():
+                return needle.search(self.buf) is not None
+        else:
+            needle = needle.encode() if isinstance(needle, str) else needle
+
+            def found():
+                return needle in self.buf
         deadline = time.monotonic() + timeout
-        while needle not in self.buf:
+        while not found():
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError("no %r in %r" % (needle, self.buf[-2000:]))
@@ -218,11 +310,172 @@ class Raw:
         self.read_until("</iq>")
         self.buf = b""
 
+    def read_header(self, timeout=TIMEOUT):
+        """Reads the server's stream header; returns its attributes."""
+        header = re.compile(rb"<stream:stream\s[^>]*>")
+        self.read_until(header, timeout)
+        return dict(re.findall(r"""([\w:]+)=['"]([^'"]*)['"]""",
+                               header.search(self.buf).group(0).decode()))
+
+    def error_and_close(self, timeout=TIMEOUT):
+        """Waits for the server to close the connection; returns the
+        condition of the stream error it sent before (None if none)."""
+        if not self.closed(timeout):
+            raise AssertionError("connection still open after %ss; got %r"
+                                 % (timeout, self.buf[-2000:]))
+        text = self.buf.decode(errors="replace")
+        condition = stream_error(text)
+        if condition is not None:
+            # RFC 6120 §4.9.2: the condition is qualified by the streams namespace.
+            assert re.search(r"<stream:error>\s*<%s xmlns=['\"]urn:ietf:params:xml:ns:xmpp-streams"
+                             % re.escape(condition), text), text
+        return condition
+
     def close(self):
         try:
             self.sock.close()
         except OSError:
             pass
+
+
+class Component(slixmpp.ComponentXMPP):
+    """A third-party XEP-0114 component (slixmpp's own) that keeps every
+    incoming stanza in `inbox`, as Client does."""
+
+    def __init__(self, suite, name, secret):
+        super().__init__(name, secret)
+        self.suite = suite
+        self.inbox = asyncio.Queue()
+        self.seen = []
+        self._arrived = asyncio.Event()
+        self.online = asyncio.Event()
+        self.failed = asyncio.Event()
+        self.stream_errors = []
+        self.register_plugin("xep_0030")
+        self.add_filter("in", self._record)
+        self.add_event_handler("session_start", lambda e: self.online.set())
+        self.add_event_handler("disconnected", lambda e: self.failed.set())
+        self.add_event_handler("stream_error", lambda e: self.stream_errors.append(e))
+        self.add_event_handler("failed_auth", lambda f: self.auth_failures.append(f))
+
+    def _record(self, stanza):
+        self.seen.append(stanza)
+        self.inbox.put_nowait(stanza)
+        self._arrived.set()
+        return stanza
+
+    async def attach(self, timeout=TIMEOUT):
+        """Connects to the router: True once the handshake succeeded, False
+        when the router refused it."""
+        self.connect("127.0.0.1", self.suite.router_port)
+        await asyncio.wait(
+            [asyncio.ensure_future(self.online.wait()), asyncio.ensure_future(self.failed.wait())],
+            timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if not self.online.is_set() and not self.failed.is_set():
+            raise AssertionError("%s: no answer to the handshake within %ss"
+                                 % (self.boundjid, timeout))
+        return self.online.is_set()
+
+    expect = Client.expect
+    quiet = Client.quiet
+    mark = Client.mark
+    received = Client.received
+    none_received = Client.none_received
+    close = Client.close
+
+
+class RawComponent(Raw):
+    """A component speaking XEP-0114 by hand, for what no real component
+    library sends (forged addresses)."""
+
+    def __init__(self, suite):
+        self.suite = suite
+        self.sock = socket.create_connection(("127.0.0.1", suite.router_port), timeout=TIMEOUT)
+        self.buf = b""
+
+    def handshake(self, name, secret):
+        """XEP-0114: a stream to `name`, then hex(SHA-1(stream id + secret)).
+        Returns what the router answered (a <handshake/> or a stream error)."""
+        self.send("<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
+                  "xmlns:stream='http://etherx.jabber.org/streams' to='%s'>" % name)
+        stream_id = self.read_header()["id"]
+        self.buf = b""
+        self.send("<handshake>%s</handshake>" % hashlib.sha1((stream_id + secret).encode()).hexdigest())
+        return self.read_until(re.compile(rb"<handshake\s*/>|</stream:error>"))
+
+
+# ---- predicates on received stanzas ------------------------------------------
+
+NS_ROSTER = "jabber:iq:roster"
+NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+
+def roster_items(stanza):
+    """The <item/>s of the roster query in an iq, as dicts of their
+    attributes plus 'groups' (a list), in document order."""
+    query = stanza.xml.find("{%s}query" % NS_ROSTER)
+    if query is None:
+        return []
+    return [dict(item.attrib, groups=[g.text or "" for g in item.findall("{%s}group" % NS_ROSTER)])
+            for item in query.findall("{%s}item" % NS_ROSTER)]
+
+
+def is_roster_push(jid=None):
+    """A roster push (RFC 6121 §2.1.6), optionally about contact `jid`."""
+    def match(st):
+        if st.name != "iq" or st["type"] != "set":
+            return False
+        items = roster_items(st)
+        return len(items) == 1 and (jid is None or items[0].get("jid") == jid)
+    return match
+
+
+def is_presence(frm=None, type=None):
+    """A presence from `frm` (exact JID string) of `type` ('available' for
+    none)."""
+    def match(st):
+        if st.name != "presence":
+            return False
+        if frm is not None and str(st["from"]) != frm:
+            return False
+        actual = st.xml.get("type") or "available"
+        return type is None or actual == type
+    return match
+
+
+def is_message(frm=None, body=None, type=None):
+    def match(st):
+        if st.name != "message":
+            return False
+        if frm is not None and str(st["from"]) != frm:
+            return False
+        if body is not None and st["body"] != body:
+            return False
+        return type is None or (st.xml.get("type") or "normal") == type
+    return match
+
+
+def error_condition(stanza):
+    """The RFC 6120 §8.3 defined condition of an error stanza, or None."""
+    error = stanza.xml.find("{%s}error" % stanza.namespace)
+    if error is None:
+        return None
+    for child in error:
+        if child.tag.startswith("{%s}" % NS_STANZAS) and not child.tag.endswith("}text"):
+            return child.tag.split("}", 1)[1]
+    return None
+
+
+def stored_rows(suite, table, owner):
+    """How many rows of `table` (a jabberd2 collection: "queue",
+    "roster-items", ...) the suite's SQLite database holds for `owner`."""
+    import sqlite3
+    db = sqlite3.connect("file:%s?mode=ro" % suite.database, uri=True)
+    try:
+        return db.execute('SELECT COUNT(*) FROM "%s" WHERE "collection-owner" = ?' % table,
+                          (owner,)).fetchone()[0]
+    finally:
+        db.close()
 
 
 def stream_error(text):
