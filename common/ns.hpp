@@ -23,6 +23,8 @@ constexpr std::string_view kSession = "urn:ietf:params:xml:ns:xmpp-session";
 constexpr std::string_view kComponentAccept = "jabber:component:accept";
 // Our extension of XEP-0114 (docs/protocol.md)
 constexpr std::string_view kComponentExt = "urn:jabberd-ng:component:1";
+// Our DNS lookups for s2s (docs/protocol.md, "Resolver requests")
+constexpr std::string_view kResolver = "urn:jabberd-ng:resolver:1";
 
 // RFC 6121
 constexpr std::string_view kRoster = "jabber:iq:roster";
