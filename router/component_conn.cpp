@@ -4,6 +4,7 @@
 #include "component/protocol.hpp"
 #include "ns.hpp"
 #include "random.hpp"
+#include "secure_compare.hpp"
 #include "router.hpp"
 #include "stanza.hpp"
 #include "xml/serializer.hpp"
@@ -14,13 +15,6 @@ namespace {
 constexpr xml::StreamContext kContext{ns::kComponentAccept};
 constexpr auto kKeepalive = std::chrono::seconds(60);
 
-// Constant-time comparison: the handshake digest is a secret-derived value.
-bool same_digest(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    unsigned char diff = 0;
-    for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
-}
 }  // namespace
 
 ComponentConn::ComponentConn(Router& router, net::Loop& loop, Log& log, const RouterConfig& config,
@@ -160,7 +154,7 @@ void ComponentConn::on_handshake(const xml::Element& element) {
     const std::string digest = element.text();
     // The same answer for an unknown name and a wrong secret: no probing
     // for which components exist.
-    if (!acl || !same_digest(component::handshake_digest(stream_id_, acl->secret), digest)) {
+    if (!acl || !constant_time_equal(component::handshake_digest(stream_id_, acl->secret), digest)) {
         fail("not-authorized", acl ? "wrong secret" : "unknown component name");
         return;
     }

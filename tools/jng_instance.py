@@ -19,7 +19,8 @@ import xml.etree.ElementTree as ET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ETC = os.path.join(ROOT, "etc")
 
-DAEMONS = ("router", "sm", "c2s")
+DAEMONS = ("router", "resolver", "sm", "s2s", "c2s")
+# Started first to last, stopped last to first.
 
 
 class DaemonFailed(RuntimeError):
@@ -53,7 +54,8 @@ class Instance:
     """Configs, state and logs of one suite under `directory`.
 
     Ports: with `base_port` the router listens on base, c2s on base+1
-    (STARTTLS) and base+2 (direct TLS); without it the standard ports.
+    (STARTTLS) and base+2 (direct TLS), s2s on base+8 and base+9; without it
+    the standard ports (5347, 5222, 5223, 5269, 5270).
     Every c2s shares those two ports (SO_REUSEPORT) unless the configs are
     written with `separate_c2s_ports`: then the n-th c2s (from 0) listens on
     base+1+2n and base+2+2n, see `c2s_ports()`.
@@ -68,10 +70,13 @@ class Instance:
         self.log_level = log_level
         if base_port is None:
             self.router_port, self.c2s_port, self.c2s_tls_port = 5347, 5222, 5223
+            self.s2s_port, self.s2s_tls_port = 5269, 5270
         else:
             self.router_port = base_port
             self.c2s_port = base_port + 1
             self.c2s_tls_port = base_port + 2
+            self.s2s_port = base_port + 8
+            self.s2s_tls_port = base_port + 9
         self.base_port = base_port
         self.procs = {}
         self.secrets = {}
@@ -101,18 +106,21 @@ class Instance:
         return self._c2s_ports.get(c2s_id, (self.c2s_port, self.c2s_tls_port))
 
     def write_configs(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",), edit=None,
-                      separate_c2s_ports=False):
+                      separate_c2s_ports=False, overrides=None, dns_servers=()):
         """Writes etc/*.xml for this instance. `edit(name, tree)` may change
         any config before it is written (tests use it for special settings).
         `separate_c2s_ports`: each c2s gets ports of its own (needs
-        `base_port`), so a test knows which c2s a client talks to."""
+        `base_port`), so a test knows which c2s a client talks to.
+        `overrides`: {domain: [(host, port, "starttls"|"direct"), ...]} for the
+        resolver, which finds other servers there instead of in DNS;
+        `dns_servers`: "address:port" of the DNS servers it asks otherwise."""
         if separate_c2s_ports and self.base_port is None:
             raise ValueError("separate_c2s_ports needs a base_port")
         for d in ("etc", "log", "var", "run", "certs"):
             os.makedirs(self.path(d), exist_ok=True)
         if not os.path.exists(self.cert):
             make_certificate(self.cert, self.domains)
-        self.secrets = {"c2s": secrets.token_hex(16), "sm": secrets.token_hex(16)}
+        self.secrets = {kind: secrets.token_hex(16) for kind in ("c2s", "sm", "s2s", "resolver")}
 
         router = ET.parse(os.path.join(ETC, "router.xml"))
         r = router.getroot()
@@ -161,6 +169,37 @@ class Instance:
             c.find("tls").set("cert", self.cert)
             c.find("storage/sqlite").set("path", self.database)
             self._write(c2s, c2s_id, edit)
+
+        resolver = ET.parse(os.path.join(ETC, "resolver.xml"))
+        res = resolver.getroot()
+        self._log(res)
+        self._router_link(res, "resolver")
+        dns = res.find("dns")
+        for server in dns.findall("server"):
+            dns.remove(server)
+        for server in dns_servers:
+            ET.SubElement(dns, "server").text = server
+        for domain, targets in (overrides or {}).items():
+            o = ET.SubElement(res, "override", domain=domain)
+            for host, port, tls in targets:
+                ET.SubElement(o, "target", host=host, port=str(port), tls=tls)
+        self._write(resolver, "resolver", edit)
+
+        s2s = ET.parse(os.path.join(ETC, "s2s.xml"))
+        fed = s2s.getroot()
+        self._log(fed)
+        self._router_link(fed, "s2s")
+        plain, tls = fed.findall("listen")
+        for listen, port in ((plain, self.s2s_port), (tls, self.s2s_tls_port)):
+            listen.set("address", self.address)
+            listen.set("port", str(port))
+        local = fed.find("local")
+        for d in local.findall("domain"):
+            local.remove(d)
+        for d in self.domains:
+            ET.SubElement(local, "domain", name=d, cert=self.cert)
+        fed.find("tls").set("cert", self.cert)
+        self._write(s2s, "s2s", edit)
 
     def _log(self, root):
         root.find("log/level").text = self.log_level
@@ -218,10 +257,16 @@ class Instance:
         finally:
             sock.close()
 
-    def start_all(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",)):
+    def start_all(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",), federation=False):
+        """Router, session managers and c2s; with `federation` also the
+        resolver and s2s."""
         self.start("router")
+        if federation:
+            self.start("resolver")
         for s in sm_ids:
             self.start(s)
+        if federation:
+            self.start("s2s")
         for c in c2s_ids:
             self.start(c)
 

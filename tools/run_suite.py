@@ -1,5 +1,5 @@
-"""Starts a local jabberd-ng (router, sm, c2s) and keeps it running until
-Ctrl-C. Called by tools/run after the build."""
+"""Starts a local jabberd-ng (router, resolver, sm, s2s, c2s) and keeps it
+running until Ctrl-C. Called by tools/run after the build."""
 
 import argparse
 import os
@@ -17,8 +17,8 @@ def main():
     ap.add_argument("--dir", default=os.path.join(os.getcwd(), "run"),
                     help="configs, database, certificates and logs (default ./run)")
     ap.add_argument("--base-port", type=int, default=None,
-                    help="router on N, c2s on N+1 (STARTTLS) and N+2 (TLS); "
-                         "default: 5347, 5222, 5223")
+                    help="router on N, c2s on N+1 (STARTTLS) and N+2 (TLS), "
+                         "s2s on N+8 and N+9; default: 5347, 5222, 5223, 5269, 5270")
     ap.add_argument("--domain", default="localhost")
     ap.add_argument("--log-level", default="info")
     ap.add_argument("--no-build", action="store_true")
@@ -36,7 +36,7 @@ def main():
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        for name in ("router", "sm-1", "c2s-1"):
+        for name in ("router", "resolver", "sm-1", "s2s", "c2s-1"):
             inst.start(name)
             print("started %-7s pid %-7d log %s" % (name, inst.procs[name].pid, inst.log_path(name)))
     except DaemonFailed as e:
@@ -48,6 +48,7 @@ def main():
     print("""
 jabberd-ng is running for %(domain)s
   clients:     %(addr)s:%(c2s)d (STARTTLS), %(addr)s:%(tls)d (direct TLS)
+  servers:     %(addr)s:%(s2s)d (STARTTLS), %(addr)s:%(s2stls)d (direct TLS)
   components:  %(addr)s:%(router)d
   configs:     %(dir)s/etc    database: %(db)s
   certificate: %(cert)s (self-signed: accept it in your client)
@@ -59,6 +60,7 @@ Then log in as alice@%(domain)s with any XMPP client, e.g.
 
 Ctrl-C stops everything.""" % dict(
         domain=args.domain, addr=inst.address, c2s=inst.c2s_port, tls=inst.c2s_tls_port,
+        s2s=inst.s2s_port, s2stls=inst.s2s_tls_port,
         router=inst.router_port, dir=inst.dir, db=inst.database, cert=inst.cert, ctl=ctl))
 
     while not stopping:

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "secure_compare.hpp"
+
 namespace jng::sasl::detail {
 
 Gsasl_hash to_gsasl(Hash hash) {
@@ -92,14 +94,7 @@ std::optional<std::string> hex_decode(std::string_view hex) {
 }
 
 bool equal_constant_time(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    volatile unsigned char diff = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        diff = diff | static_cast<unsigned char>(a[i] ^ b[i]);
-    }
-    return diff == 0;
+    return constant_time_equal(a, b);
 }
 
 }  // namespace jng::sasl::detail
