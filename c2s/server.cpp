@@ -7,7 +7,6 @@
 #include "random.hpp"
 #include "stanza.hpp"
 #include "systemd.hpp"
-#include "xml/serializer.hpp"
 
 namespace jng::c2s {
 
@@ -158,8 +157,9 @@ void Server::send_end(std::string_view sm, std::string_view session) {
 
 bool Server::send_to_sm(std::string_view sm, xml::Element&& envelope) {
     if (sm_before_loss_.count(sm) == 0) return link_->send(envelope);
-    // The same bound as the link's own queue for an outage.
-    const size_t size = xml::to_string(envelope).size();
+    // The same bound as the link's own queue for an outage (measured by the
+    // element's footprint: serializing only to count would do the work twice).
+    const size_t size = envelope.weight();
     if (held_bytes_ + size > config_.router.queue_limit_bytes) return false;
     held_bytes_ += size;
     held_[std::string(sm)].push_back({std::move(envelope), size});
