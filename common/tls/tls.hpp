@@ -32,7 +32,10 @@ struct ContextOptions {
     bool request_client_cert = false;  // servers: ask (s2s SASL EXTERNAL), never require
     std::string min_version = "1.2";   // "1.2" or "1.3"
     std::string max_version;           // "1.2" or "1.3"; empty: the newest the backend has
-    std::string ciphers;               // backend-specific cipher list; empty: backend default
+    // Backend-specific: an OpenSSL cipher list (TLS <= 1.2 suites) or a GnuTLS
+    // priority string (all suites; the versions above still apply). Empty:
+    // the backend's default, forward-secret AEAD suites only.
+    std::string ciphers;
 };
 
 // What the peer's certificate says, for s2s (RFC 6120 §13.7.1.2, RFC 6125).

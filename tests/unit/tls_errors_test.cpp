@@ -89,6 +89,26 @@ TEST_CASE("a client answered in plaintext fails cleanly", "[tls]") {
     CHECK(ERR_peek_error() == 0);
 }
 
+TEST_CASE("alerts in place of a ServerHello", "[tls]") {
+    Endpoints endpoints;
+    auto client = endpoints.client->new_session("xmpp.example.com");
+    std::string hello;
+    client->drain(hello);
+
+    SECTION("close_notify ends the handshake, and says the peer closed") {
+        const auto status = client->feed(std::string("\x15\x03\x03\x00\x02\x01\x00", 7));
+        REQUIRE_FALSE(status.ok());
+        CHECK_THAT(status.message(), Catch::StartsWith("TLS handshake failed"));
+        CHECK(client->peer_closed());
+    }
+    SECTION("a warning (unrecognized_name) is no reason to stop") {
+        REQUIRE(client->feed(std::string("\x15\x03\x03\x00\x02\x01\x70", 7)).ok());
+        CHECK_FALSE(client->handshake_done());
+        CHECK_FALSE(client->peer_closed());
+    }
+    CHECK(ERR_peek_error() == 0);
+}
+
 TEST_CASE("a handshake cut short waits, and finishes when the rest arrives", "[tls]") {
     Endpoints endpoints;
     auto client = endpoints.client->new_session("xmpp.example.com");

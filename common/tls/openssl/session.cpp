@@ -275,10 +275,14 @@ std::optional<std::string> OpenSslSession::tls_exporter() const {
     const int version = SSL_version(ssl_.get());
     if (version < TLS1_3_VERSION && SSL_get_extms_support(ssl_.get()) != 1) return std::nullopt;
     ErrorQueueScope errors;
+    // RFC 9266 §2 asks for an empty context, and under TLS 1.2 an empty
+    // context is not "no context" (RFC 5705 §4 hashes in its length); GnuTLS's
+    // GNUTLS_CB_TLS_EXPORTER passes the empty one, and so do we.
+    static constexpr unsigned char kEmptyContext = 0;
     std::array<unsigned char, kExporterLength> material;
     if (SSL_export_keying_material(ssl_.get(), material.data(), material.size(),
-                                   kExporterLabel.data(), kExporterLabel.size(), nullptr, 0,
-                                   0) != 1) {
+                                   kExporterLabel.data(), kExporterLabel.size(), &kEmptyContext, 0,
+                                   1) != 1) {
         return std::nullopt;
     }
     return std::string(reinterpret_cast<const char*>(material.data()), material.size());
