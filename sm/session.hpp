@@ -35,6 +35,8 @@ struct Session {
     bool interested = false;  // requested the roster: gets roster pushes (RFC 6121 §2.1.6)
     StringSet directed;       // full or bare JIDs it sent directed presence to (§4.6)
     bool carbons = false;     // XEP-0280, when that module is loaded
+    // When the client last sent something (for idle pings, XEP-0199 §4.2).
+    std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
 };
 
 struct User {

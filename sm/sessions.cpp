@@ -89,6 +89,15 @@ void SessionManager::drop_session(Session& session) {
     sessions_.erase(session.id);
 }
 
+void SessionManager::forget_account(const Jid& bare, std::string_view condition) {
+    if (User* user = find_user(bare.str())) {
+        const std::vector<Session*> sessions = user->sessions;
+        for (Session* s : sessions) end_session(*s, condition);
+        users_.erase(bare.str());
+    }
+    account_deleted.run(bare.str());
+}
+
 void SessionManager::c2s_gone(const std::string& c2s) {
     std::vector<Session*> lost;
     for (auto& [id, s] : sessions_) {

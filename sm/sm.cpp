@@ -32,6 +32,7 @@ Status SessionManager::start() {
     if (!factory) return fail("storage: " + factory.message());
     storage_ = std::make_unique<storage::Storage>(loop_, log_, std::move(*factory),
                                                   config_.storage.connections);
+    crypto_ = std::make_unique<WorkerPool>(loop_, config_.crypto_threads);
     for (const std::string& name : config_.modules) {
         auto m = make_module(name);
         if (!m) return fail("unknown module '" + name + "'");
@@ -142,6 +143,12 @@ void SessionManager::on_route(xml::Element& envelope) {
 }
 
 void SessionManager::on_name(const component::NamePresence& p) {
+    if (p.available) {
+        router_names_[p.name] = p.component;
+    } else if (auto it = router_names_.find(p.name); it != router_names_.end() &&
+                                                      it->second == p.component) {
+        router_names_.erase(it);
+    }
     if (is_local(p.name)) {
         HashRing& ring = rings_[p.name];
         const size_t before = ring.size();
@@ -185,6 +192,7 @@ void SessionManager::on_router_lost() {
     for (const auto& [id, s] : sessions_) c2s_before_loss_.insert(s->c2s);
     c2s_known_.clear();
     rings_.clear();
+    router_names_.clear();
 }
 
 void SessionManager::on_names_synced() {
@@ -194,6 +202,7 @@ void SessionManager::on_names_synced() {
 // ---- stanzas -----------------------------------------------------------
 
 void SessionManager::process_out(Session& session, xml::Element&& stanza) {
+    session.last_active = std::chrono::steady_clock::now();
     Packet p;
     p.kind = stanza::kind_of(stanza);
     p.session = &session;

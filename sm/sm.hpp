@@ -23,6 +23,7 @@
 #include "session.hpp"
 #include "storage.hpp"
 #include "string_map.hpp"
+#include "worker_pool.hpp"
 
 namespace jng::sm {
 
@@ -49,6 +50,20 @@ public:
     Hook<Session&> session_started;    // after the client was told
     Hook<Session&> session_ending;     // before the session is removed
     Hook<Session&> initial_presence;   // a session became available (RFC 6121 §4.2)
+    // An account was deleted (its rows are gone, its sessions ended): modules
+    // forget what they cache about it. The argument is the bare JID.
+    Hook<const std::string&> account_deleted;
+
+    // Threads for CPU-heavy work (PBKDF2 when a password changes).
+    WorkerPool& crypto() { return *crypto_; }
+    std::chrono::steady_clock::time_point started_at() const { return started_at_; }
+    // Names held at the router and the component holding each (name
+    // presence): local domains, components such as conference.example.com,
+    // and our own daemons' names.
+    const StringMap<std::string>& router_names() const { return router_names_; }
+    // Ends every session of `bare` and drops it from the cache, after its
+    // account was deleted; runs account_deleted.
+    void forget_account(const Jid& bare, std::string_view condition);
 
     // disco#info of the server (XEP-0030): features from the modules.
     void add_feature(std::string_view feature);
@@ -130,6 +145,9 @@ private:
     net::Timer eviction_timer_;
 
     // Name presence: the c2s components we know, the rings of our domains.
+    std::unique_ptr<WorkerPool> crypto_;
+    std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
+    StringMap<std::string> router_names_;
     StringSet c2s_known_;
     StringSet c2s_before_loss_;
     StringMap<HashRing> rings_;

@@ -63,6 +63,7 @@ std::optional<SmConfig> load_config(const std::string& path, Log& log, bool debu
     c.offline_limit = static_cast<size_t>(r.integer("offline@limit", 1000, 0, 1000000));
     c.user_cache_ttl = std::chrono::seconds(r.integer("cache@user-ttl", 300, 1, 86400));
     c.server_name = r.string("disco@name", "jabberd-ng");
+    c.crypto_threads = static_cast<size_t>(r.integer("limits@crypto-threads", 1, 1, 64));
     for (const config::Node* a : r.all("admin/jid")) {
         auto j = Jid::parse(a->text);
         if (!j || !j->is_bare()) {

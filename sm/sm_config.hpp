@@ -37,6 +37,7 @@ struct SmConfig {
     std::chrono::seconds c2s_grace{15};
     std::string server_name = "jabberd-ng";  // disco identity
     std::vector<std::string> admins;          // bare JIDs
+    size_t crypto_threads = 1;                // PBKDF2 for password changes
 };
 
 std::optional<SmConfig> load_config(const std::string& path, Log& log, bool debug);
