@@ -3,6 +3,18 @@
 #include "schema.hpp"
 
 namespace jng::storage {
+namespace {
+
+constexpr bool keyed_one_way() {
+    for (auto owner_keyed : kOwnerKeyedTables)
+        for (auto domain_keyed : kDomainKeyedTables)
+            if (owner_keyed == domain_keyed) return false;
+    return true;
+}
+// remove_user deletes from the one list and must never touch the other.
+static_assert(keyed_one_way(), "a table is keyed by a user or by a domain, not both");
+
+}  // namespace
 
 int latest_version() {
     auto all = migrations();

@@ -44,10 +44,29 @@ inline constexpr std::string_view kCreateSchemaTable =
 // Every table with rows owned by a user, keyed by "collection-owner" (the bare
 // JID username@realm). Deleting an account walks this list; a test checks the
 // database has no owner-keyed table missing from it. Children before parents.
-inline constexpr std::array<std::string_view, 3> kOwnerKeyedTables = {
+// clang-format off
+inline constexpr std::array<std::string_view, 11> kOwnerKeyedTables = {
     "roster-groups",
     "roster-items",
     "queue",
+    "privacy-default",
+    "privacy-items",
+    "vcard",
+    "private",
+    "logout",
+    "active",
+    "motd-times",
+    "vacation-settings",
+};
+// clang-format on
+
+// The tables whose "collection-owner" (jabberd2's name, kept for its
+// importer) holds a domain, not a user: their rows belong to the domain and
+// outlive every account, so deleting an account leaves them alone. The same
+// test checks that each table with the column is in exactly one of the lists.
+inline constexpr std::array<std::string_view, 2> kDomainKeyedTables = {
+    "motd-message",
+    "disco-items",
 };
 
 // The collection-owner value of an account.

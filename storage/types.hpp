@@ -50,4 +50,62 @@ struct QueuedStanza {
     bool operator==(const QueuedStanza&) const = default;
 };
 
+// `privacy-items`: one rule of a privacy list (XEP-0016 §2.1).
+struct PrivacyItem {
+    enum class Type { kNone, kJid, kGroup, kSubscription };
+
+    Type type = Type::kNone;  // kNone: the fall-through item, matching everyone
+    std::string value;        // a JID, a roster group, or none/to/from/both; empty for kNone
+    bool allow = false;       // action "allow" (else "deny")
+    uint32_t order = 0;       // xs:unsignedInt, unique within a list
+    // The stanza kinds the item applies to; all false means every kind.
+    bool message = false;
+    bool iq = false;
+    bool presence_in = false;
+    bool presence_out = false;
+
+    bool operator==(const PrivacyItem&) const = default;
+};
+
+// A named privacy list: its items by ascending `order`, at least one (an
+// empty list is removed, XEP-0016 §2.3, not stored).
+struct PrivacyList {
+    std::string name;
+    std::vector<PrivacyItem> items;
+    bool operator==(const PrivacyList&) const = default;
+};
+
+// `logout`: when the user's last session ended, and the status text of its
+// last unavailable presence (XEP-0012 §4).
+struct LastLogout {
+    int64_t time = 0;  // unix seconds
+    std::string status;
+    bool operator==(const LastLogout&) const = default;
+};
+
+// `motd-message`: a domain's message of the day, a whole <message/> stanza
+// serialized standalone, and when it was set.
+struct Motd {
+    std::string xml;
+    int64_t time = 0;  // unix seconds
+    bool operator==(const Motd&) const = default;
+};
+
+// `vacation-settings`: an automatic reply and the period it is sent in.
+struct Vacation {
+    int64_t start = 0;  // unix seconds; 0: from now on
+    int64_t end = 0;    // unix seconds; 0: until removed
+    std::string message;
+    bool operator==(const Vacation&) const = default;
+};
+
+// `disco-items`: an item a domain lists in disco#items (XEP-0030 §4) besides
+// its components.
+struct DiscoItem {
+    std::string jid;
+    std::string name;  // may be empty
+    std::string node;  // may be empty
+    bool operator==(const DiscoItem&) const = default;
+};
+
 }  // namespace jng::storage

@@ -54,7 +54,18 @@ Result<std::unique_ptr<DriverFactory>> make_factory(std::string path, Options op
 }
 
 SqliteDriver::SqliteDriver(std::unique_ptr<Connection> connection)
-    : db_(std::move(connection)), authreg_(*db_), roster_(*db_), queue_(*db_) {}
+    : db_(std::move(connection)),
+      authreg_(*db_),
+      roster_(*db_),
+      queue_(*db_),
+      privacy_(*db_),
+      vcard_(*db_),
+      private_(*db_),
+      last_(*db_),
+      active_(*db_),
+      announce_(*db_),
+      vacation_(*db_),
+      disco_items_(*db_) {}
 
 Status SqliteDriver::transaction(const std::function<Status()>& body) {
     return db_->transaction(Connection::Mode::kWrite, body);
@@ -63,8 +74,8 @@ Status SqliteDriver::transaction(const std::function<Status()>& body) {
 Status SqliteDriver::remove_user(std::string_view username, std::string_view realm) {
     if (auto s = check_key("username", username); !s) return s;
     if (auto s = check_key("realm", realm); !s) return s;
-    // Built once from the shared list; table names are constants, the owner
-    // is a bound parameter.
+    // Built once from the shared list (the domain-keyed tables are not in
+    // it); table names are constants, the owner is a bound parameter.
     static const auto kDeletes = [] {
         std::array<std::string, kOwnerKeyedTables.size()> sql;
         for (size_t i = 0; i < kOwnerKeyedTables.size(); ++i)

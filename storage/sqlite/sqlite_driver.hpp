@@ -32,6 +32,14 @@ public:
     AuthregStore& authreg() override { return authreg_; }
     RosterStore& roster() override { return roster_; }
     QueueStore& queue() override { return queue_; }
+    PrivacyStore& privacy() override { return privacy_; }
+    VcardStore& vcard() override { return vcard_; }
+    PrivateStore& private_xml() override { return private_; }
+    LastStore& last() override { return last_; }
+    ActiveStore& active() override { return active_; }
+    AnnounceStore& announce() override { return announce_; }
+    VacationStore& vacation() override { return vacation_; }
+    DiscoItemsStore& disco_items() override { return disco_items_; }
     Status transaction(const std::function<Status()>& body) override;
     Status remove_user(std::string_view username, std::string_view realm) override;
     Result<SchemaStatus> schema_status() override;
@@ -49,6 +57,14 @@ private:
     Authreg authreg_;
     Roster roster_;
     Queue queue_;
+    Privacy privacy_;
+    Vcard vcard_;
+    Private private_;
+    Last last_;
+    Active active_;
+    Announce announce_;
+    VacationSettings vacation_;
+    DiscoItems disco_items_;
 };
 
 }  // namespace jng::storage::sqlite

@@ -45,4 +45,95 @@ private:
     Connection& db_;
 };
 
+class Privacy final : public PrivacyStore {
+public:
+    explicit Privacy(Connection& db) : db_(db) {}
+    Result<std::vector<PrivacyList>> lists(std::string_view owner) override;
+    Result<std::optional<PrivacyList>> list(std::string_view owner, std::string_view name) override;
+    Status put(std::string_view owner, const PrivacyList& list) override;
+    Result<bool> remove(std::string_view owner, std::string_view name) override;
+    Result<std::optional<std::string>> default_list(std::string_view owner) override;
+    Status set_default(std::string_view owner, std::optional<std::string> name) override;
+
+private:
+    Connection& db_;
+};
+
+class Vcard final : public VcardStore {
+public:
+    explicit Vcard(Connection& db) : db_(db) {}
+    Result<std::optional<std::string>> get(std::string_view owner) override;
+    Status put(std::string_view owner, std::string_view xml) override;
+    Result<bool> remove(std::string_view owner) override;
+
+private:
+    Connection& db_;
+};
+
+class Private final : public PrivateStore {
+public:
+    explicit Private(Connection& db) : db_(db) {}
+    Result<std::optional<std::string>> get(std::string_view owner, std::string_view ns) override;
+    Status put(std::string_view owner, std::string_view ns, std::string_view xml) override;
+
+private:
+    Connection& db_;
+};
+
+class Last final : public LastStore {
+public:
+    explicit Last(Connection& db) : db_(db) {}
+    Result<std::optional<LastLogout>> get(std::string_view owner) override;
+    Status set(std::string_view owner, const LastLogout& logout) override;
+
+private:
+    Connection& db_;
+};
+
+class Active final : public ActiveStore {
+public:
+    explicit Active(Connection& db) : db_(db) {}
+    Result<std::optional<int64_t>> get(std::string_view owner) override;
+    Result<bool> set_if_absent(std::string_view owner, int64_t time) override;
+
+private:
+    Connection& db_;
+};
+
+class Announce final : public AnnounceStore {
+public:
+    explicit Announce(Connection& db) : db_(db) {}
+    Result<std::optional<Motd>> motd(std::string_view domain) override;
+    Status set_motd(std::string_view domain, const Motd& motd) override;
+    Result<bool> remove_motd(std::string_view domain) override;
+    Result<std::optional<int64_t>> last_seen(std::string_view owner) override;
+    Status set_last_seen(std::string_view owner, int64_t time) override;
+
+private:
+    Connection& db_;
+};
+
+class VacationSettings final : public VacationStore {
+public:
+    explicit VacationSettings(Connection& db) : db_(db) {}
+    Result<std::optional<Vacation>> get(std::string_view owner) override;
+    Status set(std::string_view owner, const Vacation& vacation) override;
+    Result<bool> remove(std::string_view owner) override;
+
+private:
+    Connection& db_;
+};
+
+class DiscoItems final : public DiscoItemsStore {
+public:
+    explicit DiscoItems(Connection& db) : db_(db) {}
+    Result<std::vector<DiscoItem>> items(std::string_view domain) override;
+    Status put(std::string_view domain, const DiscoItem& item) override;
+    Result<bool> remove(std::string_view domain, std::string_view jid,
+                        std::string_view node) override;
+
+private:
+    Connection& db_;
+};
+
 }  // namespace jng::storage::sqlite

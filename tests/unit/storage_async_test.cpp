@@ -43,6 +43,14 @@ public:
     AuthregStore& authreg() override { return inner_->authreg(); }
     RosterStore& roster() override { return inner_->roster(); }
     QueueStore& queue() override { return inner_->queue(); }
+    PrivacyStore& privacy() override { return inner_->privacy(); }
+    VcardStore& vcard() override { return inner_->vcard(); }
+    PrivateStore& private_xml() override { return inner_->private_xml(); }
+    LastStore& last() override { return inner_->last(); }
+    ActiveStore& active() override { return inner_->active(); }
+    AnnounceStore& announce() override { return inner_->announce(); }
+    VacationStore& vacation() override { return inner_->vacation(); }
+    DiscoItemsStore& disco_items() override { return inner_->disco_items(); }
     Status transaction(const std::function<Status()>& body) override {
         return inner_->transaction(body);
     }

@@ -23,7 +23,9 @@ namespace jng::storage::test {
 
 using Row = std::vector<std::optional<std::string>>;
 
-inline constexpr std::string_view kRefusedGroup = "refused-by-test";
+// The value refuse_insert() makes the database refuse.
+inline constexpr std::string_view kRefused = "refused-by-test";
+inline constexpr std::string_view kRefusedGroup = kRefused;
 
 // One database under test. Everything a test needs that the Driver interface
 // does not offer (and must not: it would be a way around the typed stores)
@@ -39,10 +41,15 @@ public:
     virtual std::unique_ptr<DriverFactory> unreachable() = 0;
     // Raw SQL with $N text parameters; every value comes back as text or NULL.
     virtual std::vector<Row> sql(std::string_view text, std::vector<std::string> params = {}) = 0;
-    // Per the database's own catalog: the tables with a "collection-owner" column.
-    virtual std::vector<std::string> owner_keyed_tables() = 0;
+    // Per the database's own catalog: the tables with a "collection-owner"
+    // column, whether it holds a user (kOwnerKeyedTables) or a domain
+    // (kDomainKeyedTables).
+    virtual std::vector<std::string> collection_owner_tables() = 0;
+    // From now on the database refuses to insert a row into `table` whose
+    // `column` is kRefused: a failure in the middle of a driver's work.
+    virtual void refuse_insert(std::string_view table, std::string_view column) = 0;
     // From now on the database refuses to insert the roster group kRefusedGroup.
-    virtual void refuse_group() = 0;
+    void refuse_group() { refuse_insert("roster-groups", "group"); }
 };
 
 // A directory that is removed with everything in it.
@@ -127,7 +134,7 @@ public:
     std::vector<Row> sql(std::string_view text, std::vector<std::string> params = {}) override {
         return sqlite_exec(path_, text, params);
     }
-    std::vector<std::string> owner_keyed_tables() override {
+    std::vector<std::string> collection_owner_tables() override {
         std::vector<std::string> out;
         for (auto& row : sql("SELECT m.name FROM sqlite_master AS m"
                              " JOIN pragma_table_info(m.name) AS c"
@@ -136,10 +143,12 @@ public:
             out.push_back(row.at(0).value());
         return out;
     }
-    void refuse_group() override {
-        sql(R"(CREATE TRIGGER "test-refuse-group" BEFORE INSERT ON "roster-groups")"
-            R"( WHEN NEW."group" = 'refused-by-test')"
-            R"( BEGIN SELECT RAISE(ABORT, 'group refused by test'); END)");
+    void refuse_insert(std::string_view table, std::string_view column) override {
+        // Only the tests' own constants go into the text: DDL takes no parameters.
+        const std::string t(table), c(column);
+        sql("CREATE TRIGGER \"test-refuse-" + t + "-" + c + "\" BEFORE INSERT ON \"" + t +
+            "\" WHEN NEW.\"" + c + "\" = '" + std::string(kRefused) +
+            "' BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
     }
 
 private:

@@ -26,6 +26,38 @@ int64_t rows_owned(Backend& b, const std::string& table, const std::string& owne
     return std::stoll(rows.at(0).at(0).value());
 }
 
+// An account with a row in every collection a user owns (two where a
+// collection holds several).
+void fill_account(Driver& d, const std::string& user, const std::string& realm) {
+    const std::string owner = owner_of(user, realm);
+    require_ok(d.authreg().create(account(user, realm)));
+    RosterItem item = contact("friend@example.net");
+    item.groups = {"Friends", "Others"};
+    require_ok(d.roster().put(owner, item));
+    require_ok(d.roster().put(owner, contact("other@example.net")));
+    require_ok(d.queue().push(owner, "<message/>"));
+
+    PrivacyItem deny_friend;
+    deny_friend.type = PrivacyItem::Type::kJid;
+    deny_friend.value = "friend@example.net";
+    deny_friend.order = 1;
+    PrivacyItem allow_rest;
+    allow_rest.allow = true;
+    allow_rest.order = 2;
+    require_ok(d.privacy().put(owner, PrivacyList{"work", {deny_friend, allow_rest}}));
+    require_ok(d.privacy().put(owner, PrivacyList{"home", {allow_rest}}));
+    require_ok(d.privacy().set_default(owner, "work"));
+
+    require_ok(d.vcard().put(owner, "<vCard xmlns='vcard-temp'><FN>" + user + "</FN></vCard>"));
+    require_ok(
+        d.private_xml().put(owner, "storage:bookmarks", "<storage xmlns='storage:bookmarks'/>"));
+    require_ok(d.private_xml().put(owner, "exodus:prefs", "<prefs xmlns='exodus:prefs'/>"));
+    require_ok(d.last().set(owner, LastLogout{1'700'000'100, "gone"}));
+    require_ok(d.active().set_if_absent(owner, 1'600'000'000));
+    require_ok(d.announce().set_last_seen(owner, 1'700'000'000));
+    require_ok(d.vacation().set(owner, Vacation{0, 0, "away"}));
+}
+
 }  // namespace
 
 TEST_CASE("contract: a fresh database is migrated on first connect", "[storage][contract]") {
@@ -387,14 +419,31 @@ TEST_CASE("contract: queue keeps order, counts, and removes up to a sequence",
 TEST_CASE("contract: every owner-keyed table is covered by remove_user", "[storage][contract]") {
     for_each_backend([](Backend& backend) {
         auto d = connect(*backend.factory());
-        std::set<std::string> listed(kOwnerKeyedTables.begin(), kOwnerKeyedTables.end());
-        auto tables = backend.owner_keyed_tables();
+        const std::set<std::string> owner_keyed(kOwnerKeyedTables.begin(), kOwnerKeyedTables.end());
+        const std::set<std::string> domain_keyed(kDomainKeyedTables.begin(),
+                                                 kDomainKeyedTables.end());
+        auto tables = backend.collection_owner_tables();
         REQUIRE_FALSE(tables.empty());
+        // Each table with the column is in exactly one list: remove_user walks
+        // the first, and the second is the written-down reason to skip one.
         for (const auto& table : tables) {
-            INFO("table " << table << " has \"collection-owner\" but is not in kOwnerKeyedTables");
-            CHECK(listed.count(table) == 1);
+            INFO("table " << table << " has \"collection-owner\" but is in "
+                          << owner_keyed.count(table) + domain_keyed.count(table)
+                          << " of kOwnerKeyedTables and kDomainKeyedTables");
+            CHECK(owner_keyed.count(table) + domain_keyed.count(table) == 1);
         }
-        CHECK(tables.size() == listed.size());
+        // And neither list names a table the schema lacks (or one without the
+        // column, which remove_user's DELETE would fail on).
+        const std::set<std::string> in_catalog(tables.begin(), tables.end());
+        for (const auto& table : owner_keyed) {
+            INFO("kOwnerKeyedTables names " << table);
+            CHECK(in_catalog.count(table) == 1);
+        }
+        for (const auto& table : domain_keyed) {
+            INFO("kDomainKeyedTables names " << table);
+            CHECK(in_catalog.count(table) == 1);
+        }
+        CHECK(tables.size() == owner_keyed.size() + domain_keyed.size());
     });
 }
 
@@ -407,26 +456,36 @@ TEST_CASE("contract: remove_user removes every row of the account and nothing el
         // bystander shares the username in another realm, and the realm.
         const std::vector<std::pair<std::string, std::string>> users = {
             {"alice", "example.com"}, {"alice", "example.org"}, {"bob", "example.com"}};
-        for (const auto& [user, realm] : users) {
-            const std::string owner = owner_of(user, realm);
-            require_ok(d->authreg().create(account(user, realm)));
-            RosterItem item = contact("friend@example.net");
-            item.groups = {"Friends", "Others"};
-            require_ok(d->roster().put(owner, item));
-            require_ok(d->roster().put(owner, contact("other@example.net")));
-            require_ok(d->queue().push(owner, "<message/>"));
+        for (const auto& [user, realm] : users) fill_account(*d, user, realm);
+        // Rows that belong to the domains, not to anyone in them.
+        for (const std::string domain : {"example.com", "example.org"}) {
+            require_ok(d->announce().set_motd(
+                domain, Motd{"<message><body>hi</body></message>", 1'700'000'000}));
+            require_ok(d->disco_items().put(domain, DiscoItem{"news." + domain, "News", ""}));
         }
-        auto tables = backend.owner_keyed_tables();
-        for (const auto& table : tables)
+        const std::set<std::string> domain_keyed(kDomainKeyedTables.begin(),
+                                                 kDomainKeyedTables.end());
+        std::vector<std::string> owner_tables;
+        for (const auto& table : backend.collection_owner_tables())
+            if (domain_keyed.count(table) == 0) owner_tables.push_back(table);
+        REQUIRE(owner_tables.size() == kOwnerKeyedTables.size());
+        for (const auto& table : owner_tables) {
+            INFO("table " << table);
             REQUIRE(rows_owned(backend, table, "alice@example.com") > 0);
+        }
 
         require_ok(d->remove_user("alice", "example.com"));
 
-        for (const auto& table : tables) {
+        for (const auto& table : owner_tables) {
             INFO("table " << table);
             CHECK(rows_owned(backend, table, "alice@example.com") == 0);
             CHECK(rows_owned(backend, table, "alice@example.org") > 0);
             CHECK(rows_owned(backend, table, "bob@example.com") > 0);
+        }
+        for (const auto& table : kDomainKeyedTables) {
+            INFO("table " << table);
+            CHECK(rows_owned(backend, std::string(table), "example.com") == 1);
+            CHECK(rows_owned(backend, std::string(table), "example.org") == 1);
         }
         auto gone = d->authreg().get("alice", "example.com");
         require_ok(gone);
@@ -437,6 +496,21 @@ TEST_CASE("contract: remove_user removes every row of the account and nothing el
         auto bob_roster = d->roster().items("bob@example.com");
         require_ok(bob_roster);
         CHECK(bob_roster->size() == 2);
+        auto bob_lists = d->privacy().lists("bob@example.com");
+        require_ok(bob_lists);
+        CHECK(bob_lists->size() == 2);
+        auto bob_default = d->privacy().default_list("bob@example.com");
+        require_ok(bob_default);
+        CHECK(*bob_default == std::optional<std::string>("work"));
+        auto alice_vcard = d->vcard().get("alice@example.com");
+        require_ok(alice_vcard);
+        CHECK_FALSE(alice_vcard->has_value());
+        auto motd = d->announce().motd("example.com");
+        require_ok(motd);
+        CHECK(motd->has_value());
+        auto disco = d->disco_items().items("example.com");
+        require_ok(disco);
+        CHECK(disco->size() == 1);
 
         // Removing an account that does not exist is not an error.
         require_ok(d->remove_user("nobody", "example.com"));
@@ -635,7 +709,8 @@ TEST_CASE("contract: hostile strings are stored and read back verbatim", "[stora
             CHECK(gone->empty());
         }
         // Every table is still there.
-        CHECK(backend.owner_keyed_tables().size() == kOwnerKeyedTables.size());
+        CHECK(backend.collection_owner_tables().size() ==
+              kOwnerKeyedTables.size() + kDomainKeyedTables.size());
         auto status = d->schema_status();
         require_ok(status);
         CHECK(status->current == latest_version());

@@ -129,3 +129,113 @@ TEST_CASE("rows: column values read back are checked", "[storage][rows]") {
 
     CHECK(corrupt("queue", "empty \"xml\"").message == "corrupt row in \"queue\": empty \"xml\"");
 }
+
+TEST_CASE("rows: privacy items map to jabberd2's columns and back", "[storage][rows]") {
+    using Type = PrivacyItem::Type;
+    CHECK(privacy_type_to_column(Type::kNone) == std::nullopt);
+    CHECK(privacy_type_to_column(Type::kJid) == std::optional<std::string_view>("jid"));
+    CHECK(privacy_type_to_column(Type::kGroup) == std::optional<std::string_view>("group"));
+    CHECK(privacy_type_to_column(Type::kSubscription) ==
+          std::optional<std::string_view>("subscription"));
+    for (Type type : {Type::kNone, Type::kJid, Type::kGroup, Type::kSubscription}) {
+        auto column = privacy_type_to_column(type);
+        auto back = privacy_type_from_column(column ? std::optional<std::string>(*column)
+                                                    : std::optional<std::string>());
+        REQUIRE(back.ok());
+        CHECK(*back == type);
+    }
+    CHECK_FALSE(privacy_type_from_column(std::string("")).ok());
+    CHECK_FALSE(privacy_type_from_column(std::string("JID")).ok());
+    CHECK_FALSE(
+        privacy_type_from_column(std::string("j")).ok());  // jabberd2 read only the first letter
+
+    // jabberd2's mod_privacy bits: message 1, presence-in 2, presence-out 4, iq 8.
+    PrivacyItem item;
+    CHECK(privacy_block_to_column(item) == 0);
+    item.message = true;
+    CHECK(privacy_block_to_column(item) == 1);
+    item = {};
+    item.presence_in = true;
+    CHECK(privacy_block_to_column(item) == 2);
+    item = {};
+    item.presence_out = true;
+    CHECK(privacy_block_to_column(item) == 4);
+    item = {};
+    item.iq = true;
+    CHECK(privacy_block_to_column(item) == 8);
+    for (int64_t bits = 0; bits < 16; ++bits) {
+        PrivacyItem read;
+        REQUIRE(privacy_block_from_column(bits, read).ok());
+        CHECK(privacy_block_to_column(read) == bits);
+    }
+    PrivacyItem untouched;
+    CHECK_FALSE(privacy_block_from_column(16, untouched).ok());
+    CHECK_FALSE(privacy_block_from_column(-1, untouched).ok());
+
+    CHECK(*privacy_order_from_column(0) == 0u);
+    CHECK(*privacy_order_from_column(4294967295) == 4294967295u);
+    CHECK_FALSE(privacy_order_from_column(4294967296).ok());
+    CHECK_FALSE(privacy_order_from_column(-1).ok());
+}
+
+TEST_CASE("rows: privacy items and lists are checked", "[storage][rows]") {
+    using Type = PrivacyItem::Type;
+    auto item = [](Type type, std::string value, uint32_t order = 1) {
+        PrivacyItem i;
+        i.type = type;
+        i.value = std::move(value);
+        i.order = order;
+        return i;
+    };
+    CHECK(check_privacy_item(item(Type::kNone, "")).ok());
+    CHECK_FALSE(check_privacy_item(item(Type::kNone, "x")).ok());
+    CHECK(check_privacy_item(item(Type::kJid, "example.com")).ok());
+    CHECK_FALSE(check_privacy_item(item(Type::kJid, "")).ok());
+    CHECK(check_privacy_item(item(Type::kGroup, "Friends")).ok());
+    CHECK_FALSE(check_privacy_item(item(Type::kGroup, "")).ok());
+    for (const char* s10n : {"none", "to", "from", "both"})
+        CHECK(check_privacy_item(item(Type::kSubscription, s10n)).ok());
+    CHECK_FALSE(check_privacy_item(item(Type::kSubscription, "")).ok());
+    CHECK_FALSE(check_privacy_item(item(Type::kSubscription, "BOTH")).ok());
+    CHECK_FALSE(check_privacy_item(item(static_cast<Type>(4), "x")).ok());
+
+    CHECK(check_privacy_list(PrivacyList{"l", {item(Type::kNone, "", 0)}}).ok());
+    CHECK(check_privacy_list(
+              PrivacyList{"l", {item(Type::kJid, "a", 2), item(Type::kNone, "", UINT32_MAX)}})
+              .ok());
+    CHECK_FALSE(check_privacy_list(PrivacyList{"", {item(Type::kNone, "")}}).ok());
+    CHECK_FALSE(check_privacy_list(PrivacyList{"l", {}}).ok());
+    CHECK_FALSE(
+        check_privacy_list(PrivacyList{"l", {item(Type::kJid, "a", 3), item(Type::kNone, "", 3)}})
+            .ok());
+    CHECK_FALSE(check_privacy_list(PrivacyList{"l", {item(Type::kJid, "", 3)}}).ok());
+}
+
+TEST_CASE("rows: documents, domains, times and vacations are checked", "[storage][rows]") {
+    CHECK(check_document("vCard", "<vCard/>").ok());
+    CHECK(check_document("vCard", std::string(kMaxDocumentBytes, 'x')).ok());
+    CHECK_FALSE(check_document("vCard", std::string(kMaxDocumentBytes + 1, 'x')).ok());
+    CHECK_FALSE(check_document("vCard", "").ok());
+    CHECK(check_document("vCard", "").message() == "vCard is empty");
+
+    CHECK(check_domain("example.com").ok());
+    CHECK(check_domain("xn--bcher-kva.example").ok());
+    CHECK_FALSE(check_domain("").ok());
+    CHECK_FALSE(check_domain("alice@example.com").ok());
+    CHECK_FALSE(check_domain("example.com/announce").ok());
+
+    CHECK(check_time("t", 0).ok());
+    CHECK(check_time("t", INT64_MAX).ok());
+    CHECK_FALSE(check_time("t", -1).ok());
+
+    CHECK(check_vacation(Vacation{0, 0, ""}).ok());
+    CHECK(check_vacation(Vacation{5, 0, "open end"}).ok());
+    CHECK(check_vacation(Vacation{0, 5, "open start"}).ok());
+    CHECK(check_vacation(Vacation{5, 5, "one instant"}).ok());
+    CHECK_FALSE(check_vacation(Vacation{6, 5, "backwards"}).ok());
+    CHECK_FALSE(check_vacation(Vacation{-1, 0, ""}).ok());
+    CHECK_FALSE(check_vacation(Vacation{0, -1, ""}).ok());
+
+    CHECK(check_disco_item(DiscoItem{"news.example.com", "", ""}).ok());
+    CHECK_FALSE(check_disco_item(DiscoItem{"", "News", "node"}).ok());
+}

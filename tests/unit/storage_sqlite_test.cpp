@@ -52,6 +52,39 @@ void workload(Driver& d) {
     require_ok(d.queue().items(owner));
     require_ok(d.queue().count(owner));
     require_ok(d.queue().remove_upto(owner, *seq));
+
+    PrivacyItem rule;
+    rule.type = PrivacyItem::Type::kJid;
+    rule.value = "bob@example.com";
+    rule.order = 1;
+    require_ok(d.privacy().put(owner, PrivacyList{"work", {rule}}));
+    require_ok(d.privacy().set_default(owner, "work"));
+    require_ok(d.privacy().default_list(owner));
+    require_ok(d.privacy().list(owner, "work"));
+    require_ok(d.privacy().lists(owner));
+    require_ok(d.privacy().remove(owner, "work"));
+    require_ok(d.privacy().set_default(owner, std::nullopt));
+    require_ok(d.vcard().put(owner, "<vCard xmlns='vcard-temp'/>"));
+    require_ok(d.vcard().get(owner));
+    require_ok(d.vcard().remove(owner));
+    require_ok(d.private_xml().put(owner, "storage:bookmarks", "<storage/>"));
+    require_ok(d.private_xml().get(owner, "storage:bookmarks"));
+    require_ok(d.last().set(owner, LastLogout{1, "bye"}));
+    require_ok(d.last().get(owner));
+    require_ok(d.active().set_if_absent(owner, 1));
+    require_ok(d.active().get(owner));
+    require_ok(d.announce().set_motd("example.com", Motd{"<message/>", 1}));
+    require_ok(d.announce().motd("example.com"));
+    require_ok(d.announce().remove_motd("example.com"));
+    require_ok(d.announce().set_last_seen(owner, 1));
+    require_ok(d.announce().last_seen(owner));
+    require_ok(d.vacation().set(owner, Vacation{0, 0, "away"}));
+    require_ok(d.vacation().get(owner));
+    require_ok(d.vacation().remove(owner));
+    require_ok(d.disco_items().put("example.com", DiscoItem{"news.example.com", "News", ""}));
+    require_ok(d.disco_items().items("example.com"));
+    require_ok(d.disco_items().remove("example.com", "news.example.com", ""));
+
     require_ok(d.remove_user("alice", "example.com"));
 }
 
@@ -106,9 +139,11 @@ TEST_CASE("sqlite: every statement on the login and delivery paths uses an index
         ++checked;
     }
     // Reads and deletes of every collection: authreg get/list/update/delete,
-    // roster item/group reads and deletes, queue read/count/delete, and the
-    // per-table deletes of remove_user.
-    CHECK(checked >= 12);
+    // roster item/group reads and deletes, queue read/count/delete, privacy
+    // lists/list/default/existence and their deletes, the single-row reads
+    // and deletes of the other services, and the per-table deletes of
+    // remove_user.
+    CHECK(checked >= 40);
 }
 
 TEST_CASE("sqlite: values of the wrong type in a row are errors", "[storage][sqlite]") {
@@ -136,6 +171,84 @@ TEST_CASE("sqlite: values of the wrong type in a row are errors", "[storage][sql
     backend.sql(R"(UPDATE "queue" SET "xml" = X'00')");
     CHECK_FALSE(d->queue().items(owner).ok());
     CHECK(d->healthy());
+}
+
+TEST_CASE("sqlite: values of the wrong type in the services' rows are errors",
+          "[storage][sqlite]") {
+    SqliteBackend backend;
+    auto d = connect(*backend.factory());
+    const std::string owner = "alice@example.com";
+    PrivacyItem rule;
+    rule.type = PrivacyItem::Type::kGroup;
+    rule.value = "Friends";
+    rule.order = 1;
+    require_ok(d->privacy().put(owner, PrivacyList{"work", {rule}}));
+    require_ok(d->privacy().set_default(owner, "work"));
+    require_ok(d->vcard().put(owner, "<vCard xmlns='vcard-temp'/>"));
+    require_ok(d->private_xml().put(owner, "storage:bookmarks", "<storage/>"));
+    require_ok(d->last().set(owner, LastLogout{10, "bye"}));
+    require_ok(d->active().set_if_absent(owner, 5));
+    require_ok(d->announce().set_last_seen(owner, 7));
+    require_ok(d->announce().set_motd("example.com", Motd{"<message/>", 8}));
+    require_ok(d->vacation().set(owner, Vacation{100, 200, "away"}));
+    require_ok(d->disco_items().put("example.com", DiscoItem{"news.example.com", "", ""}));
+
+    // SQLite's column types are affinities: a text "order", a blob document
+    // or a real time are all accepted on write (a number in a TEXT column
+    // becomes text, so blobs stand for the wrong type there).
+    struct Damage {
+        std::string table, column, bad, good;  // SQL literals
+    };
+    const std::vector<Damage> damages = {
+        {"privacy-items", "order", "'first'", "1"},
+        {"privacy-items", "order", "1.5", "1"},
+        {"privacy-items", "type", "X'67726F7570'", "'group'"},
+        {"privacy-items", "value", "X'467269656E6473'", "'Friends'"},
+        {"privacy-items", "deny", "'no'", "1"},
+        {"privacy-items", "block", "'all'", "0"},
+        {"privacy-default", "default", "X'776F726B'", "'work'"},
+        {"vcard", "xml", "X'3C2F3E'", "'<vCard/>'"},
+        {"private", "xml", "X'3C782F3E'", "'<storage/>'"},
+        {"logout", "time", "'yesterday'", "10"},
+        {"logout", "status", "X'00'", "'bye'"},
+        {"active", "time", "2.5", "5"},
+        {"motd-times", "time", "'noon'", "7"},
+        {"motd-message", "time", "'noon'", "8"},
+        {"motd-message", "xml", "X'3C6D2F3E'", "'<message/>'"},
+        {"vacation-settings", "start", "'monday'", "100"},
+        {"vacation-settings", "message", "X'61776179'", "'away'"},
+        {"disco-items", "jid", "X'6E'", "'news.example.com'"},
+        {"disco-items", "name", "X'4E'", "''"},
+    };
+    auto read_back = [&](const std::string& table) -> Status {
+        auto status = [](const auto& r) -> Status {
+            if (!r) return r.error();
+            return {};
+        };
+        if (table == "privacy-items") return status(d->privacy().lists(owner));
+        if (table == "privacy-default") return status(d->privacy().default_list(owner));
+        if (table == "vcard") return status(d->vcard().get(owner));
+        if (table == "private") return status(d->private_xml().get(owner, "storage:bookmarks"));
+        if (table == "logout") return status(d->last().get(owner));
+        if (table == "active") return status(d->active().get(owner));
+        if (table == "motd-times") return status(d->announce().last_seen(owner));
+        if (table == "motd-message") return status(d->announce().motd("example.com"));
+        if (table == "vacation-settings") return status(d->vacation().get(owner));
+        return status(d->disco_items().items("example.com"));
+    };
+    for (const auto& damage : damages) {
+        INFO(damage.table << "." << damage.column << " = " << damage.bad);
+        const std::string update =
+            "UPDATE \"" + damage.table + "\" SET \"" + damage.column + "\" = ";
+        backend.sql(update + damage.bad);
+        auto bad = read_back(damage.table);
+        REQUIRE_FALSE(bad.ok());
+        CHECK(bad.message().find("corrupt") != std::string::npos);
+        CHECK(bad.message().find(damage.column) != std::string::npos);
+        CHECK(d->healthy());
+        backend.sql(update + damage.good);
+        require_ok(read_back(damage.table));
+    }
 }
 
 TEST_CASE("sqlite: a file that is not a database is refused", "[storage][sqlite]") {
@@ -166,6 +279,62 @@ TEST_CASE("sqlite: processes starting at once migrate the file once", "[storage]
     auto versions = backend.sql(R"(SELECT "version" FROM "jng-schema" ORDER BY "version")");
     REQUIRE(versions.size() == static_cast<size_t>(latest_version()));
     for (int v = 1; v <= latest_version(); ++v) CHECK(versions[v - 1][0] == std::to_string(v));
+}
+
+TEST_CASE("sqlite: a database at an older version is migrated forward, its rows kept",
+          "[storage][sqlite]") {
+    SqliteBackend backend;
+    // The schema as the first three migrations left it (accounts, roster,
+    // offline queue: before the session manager's services), with rows in it.
+    constexpr int kOlder = 3;
+    REQUIRE(latest_version() > kOlder);
+    const Placeholder dialect[] = {{"SERIAL", "INTEGER PRIMARY KEY AUTOINCREMENT"}};
+    {
+        auto c = sqlite::Connection::open(backend.path(), std::chrono::seconds(5));
+        REQUIRE(c.ok());
+        require_ok((*c)->exec(kCreateSchemaTable));
+        for (const auto& m : migrations().first(kOlder)) {
+            auto sql = render(m.sql, dialect);
+            REQUIRE(sql.ok());
+            require_ok((*c)->exec(*sql));
+            auto q = (*c)->prepare(
+                R"(INSERT INTO "jng-schema" ("version", "name", "applied") VALUES ($1, $2, 1))",
+                false);
+            REQUIRE(q.ok());
+            require_ok(q->bind(1, int64_t{m.version}).bind(2, m.name).run());
+        }
+    }
+    backend.sql(R"(INSERT INTO "roster-items" ("collection-owner", "jid", "name"))"
+                R"( VALUES ('alice@example.com', 'bob@example.com', 'Bob'))");
+    CHECK(backend.sql(R"(SELECT COUNT(*) FROM sqlite_master WHERE name = 'privacy-items')") ==
+          std::vector<Row>{{"0"}});
+
+    auto d = connect(*backend.factory());
+    auto status = d->schema_status();
+    require_ok(status);
+    CHECK(status->current == latest_version());
+    auto versions =
+        backend.sql(R"(SELECT "version", "applied" FROM "jng-schema" ORDER BY "version")");
+    REQUIRE(versions.size() == static_cast<size_t>(latest_version()));
+    for (int v = 1; v <= latest_version(); ++v) {
+        INFO("version " << v);
+        CHECK(versions[v - 1][0] == std::to_string(v));
+        // The old rows are untouched; the new ones are stamped now.
+        if (v <= kOlder)
+            CHECK(versions[v - 1][1] == "1");
+        else
+            CHECK(std::stoll(versions[v - 1][1].value()) > 1'600'000'000);
+    }
+    auto bob = d->roster().get("alice@example.com", "bob@example.com");
+    require_ok(bob);
+    REQUIRE(bob->has_value());
+    CHECK((*bob)->name == "Bob");
+    // And the new collections work at once.
+    PrivacyItem all;
+    all.order = 1;
+    require_ok(d->privacy().put("alice@example.com", PrivacyList{"all", {all}}));
+    require_ok(d->vcard().put("alice@example.com", "<vCard xmlns='vcard-temp'/>"));
+    require_ok(d->remove_user("alice", "example.com"));
 }
 
 TEST_CASE("sqlite: a schema newer than this build is refused", "[storage][sqlite]") {

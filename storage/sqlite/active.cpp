@@ -1,0 +1,37 @@
+// The sqlite driver's `active` store: when each user was first active. The
+// first time recorded stays.
+#include "rows.hpp"
+#include "sqlite/stores.hpp"
+
+namespace jng::storage::sqlite {
+namespace {
+
+constexpr std::string_view kTable = "active";
+
+}  // namespace
+
+Result<std::optional<int64_t>> Active::get(std::string_view owner) {
+    auto q = db_.query(R"(SELECT "time" FROM "active" WHERE "collection-owner" = $1)", owner);
+    if (!q) return q.error();
+    auto row = q->next();
+    if (!row) return row.error();
+    if (!*row) return std::optional<int64_t>();
+    auto time = q->integer(0);
+    if (!time) return time.error();
+    if (auto s = check_time("\"time\"", *time); !s) return corrupt(kTable, s.message());
+    return std::optional<int64_t>(*time);
+}
+
+Result<bool> Active::set_if_absent(std::string_view owner, int64_t time) {
+    if (auto s = check_key("collection owner", owner); !s) return s.error();
+    if (auto s = check_time("first activity time", time); !s) return s.error();
+    // DO NOTHING on the key: concurrent first logins on two sm agree on one row.
+    auto q = db_.query(R"(INSERT INTO "active" ("collection-owner", "time") VALUES ($1, $2))"
+                       R"( ON CONFLICT ("collection-owner") DO NOTHING)",
+                       owner, time);
+    if (!q) return q.error();
+    if (auto s = q->run(); !s) return s.error();
+    return db_.changes() == 1;
+}
+
+}  // namespace jng::storage::sqlite

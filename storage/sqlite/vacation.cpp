@@ -1,0 +1,51 @@
+// The sqlite driver's `vacation-settings` store: one automatic reply and its
+// period per user.
+#include "rows.hpp"
+#include "sqlite/stores.hpp"
+
+namespace jng::storage::sqlite {
+namespace {
+
+constexpr std::string_view kTable = "vacation-settings";
+
+}  // namespace
+
+Result<std::optional<Vacation>> VacationSettings::get(std::string_view owner) {
+    auto q = db_.query(R"(SELECT "start", "end", "message" FROM "vacation-settings")"
+                       R"( WHERE "collection-owner" = $1)",
+                       owner);
+    if (!q) return q.error();
+    auto row = q->next();
+    if (!row) return row.error();
+    if (!*row) return std::optional<Vacation>();
+    auto start = q->integer(0);
+    if (!start) return start.error();
+    auto end = q->integer(1);
+    if (!end) return end.error();
+    auto message = q->text(2);
+    if (!message) return message.error();
+    Vacation vacation{*start, *end, std::move(*message)};
+    if (auto s = check_vacation(vacation); !s) return corrupt(kTable, s.message());
+    return std::optional<Vacation>(std::move(vacation));
+}
+
+Status VacationSettings::set(std::string_view owner, const Vacation& vacation) {
+    if (auto s = check_key("collection owner", owner); !s) return s;
+    if (auto s = check_vacation(vacation); !s) return s;
+    auto q = db_.query(
+        R"(INSERT INTO "vacation-settings" ("collection-owner", "start", "end", "message"))"
+        R"( VALUES ($1, $2, $3, $4) ON CONFLICT ("collection-owner") DO UPDATE SET)"
+        R"( "start" = excluded."start", "end" = excluded."end", "message" = excluded."message")",
+        owner, vacation.start, vacation.end, vacation.message);
+    if (!q) return q.error();
+    return q->run();
+}
+
+Result<bool> VacationSettings::remove(std::string_view owner) {
+    auto q = db_.query(R"(DELETE FROM "vacation-settings" WHERE "collection-owner" = $1)", owner);
+    if (!q) return q.error();
+    if (auto s = q->run(); !s) return s.error();
+    return db_.changes() > 0;
+}
+
+}  // namespace jng::storage::sqlite
