@@ -18,15 +18,7 @@ std::optional<C2sConfig> load_config(const std::string& path, Log& log, bool deb
     component::read_link_config(r, c.router);
     c.router.subscribe_names = true;
 
-    for (const config::Node* n : r.all("local/id")) {
-        auto d = jid::nameprep(n->text);
-        if (!d) {
-            r.error(*n, "invalid domain '" + n->text + "': " + d.message());
-        } else {
-            c.domains.push_back(*d);
-        }
-    }
-    if (c.domains.empty()) r.error("at least one <local><id>domain</id></local> is required");
+    c.domains = daemon::read_domains(r, "local/id");
 
     for (const config::Node* n : r.all("listen")) {
         config::Reader l = r.at(*n);

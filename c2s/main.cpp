@@ -1,33 +1,15 @@
 // jabberd-ng c2s: client connections.
 #include "c2s_config.hpp"
 #include "daemon.hpp"
-#include "net/loop.hpp"
 #include "server.hpp"
-#include "systemd.hpp"
 
 int main(int argc, char** argv) {
     using namespace jng;
-    int exit_code = 0;
-    auto opts =
-        daemon::parse_args(argc, argv, "jabberd-ng-c2s", "/etc/jabberd-ng/c2s.xml", exit_code);
-    if (!opts) return exit_code;
-    Log log("c2s");
-    auto config = c2s::load_config(opts->config_path, log, opts->debug);
-    if (!config) return 1;
-    if (opts->check_only) {
-        log.info("{}: configuration is valid", opts->config_path);
-        return 0;
-    }
-    log.set_ident(config->id);
-    net::Loop loop;
-    c2s::Server server(loop, log, std::move(*config));
-    if (auto st = server.start(); !st) {
-        log.error("{}", st.message());
-        return 1;
-    }
-    daemon::install_signals(loop, log, [&server] { server.shutdown(); }, {});
-    auto watchdog = systemd::start_watchdog(loop);
-    loop.run();
-    systemd::notify_stopping();
-    return 0;
+    return daemon::run(
+        argc, argv, {"jabberd-ng-c2s", "c2s", "/etc/jabberd-ng/c2s.xml"}, c2s::load_config,
+        [](net::Loop& loop, Log& log, c2s::C2sConfig config) -> Result<std::unique_ptr<c2s::Server>> {
+            auto server = std::make_unique<c2s::Server>(loop, log, std::move(config));
+            if (auto st = server->start(); !st) return st.error();
+            return server;
+        });
 }

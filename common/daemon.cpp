@@ -1,6 +1,8 @@
 // Shared daemon start-up.
 #include "daemon.hpp"
 
+#include "jid.hpp"
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -87,6 +89,22 @@ std::string relative_to(const std::string& config_path, const std::string& file)
     const auto slash = config_path.rfind('/');
     if (slash == std::string::npos) return file;
     return config_path.substr(0, slash + 1) + file;
+}
+
+std::vector<std::string> read_domains(config::Reader& reader, std::string_view path) {
+    std::vector<std::string> domains;
+    for (const config::Node* n : reader.all(path)) {
+        auto d = jid::nameprep(n->text);
+        if (!d) {
+            reader.error(*n, "invalid domain '" + n->text + "': " + d.message());
+        } else {
+            domains.push_back(std::move(*d));
+        }
+    }
+    if (domains.empty()) {
+        reader.error("at least one domain is required in <" + std::string(path) + ">");
+    }
+    return domains;
 }
 
 }  // namespace jng::daemon

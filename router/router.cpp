@@ -4,6 +4,7 @@
 #include "jid.hpp"
 #include "ns.hpp"
 #include "stanza.hpp"
+#include "systemd.hpp"
 
 namespace jng::router {
 
@@ -20,10 +21,12 @@ Status Router::start() {
     if (!l) return l.error();
     listener_ = std::move(*l);
     log_.info("listening for components on {}:{}", config_.address, listener_->port());
+    // The router is ready as soon as components can connect.
+    systemd::notify_ready("routing");
     return {};
 }
 
-void Router::reload_users() {
+void Router::reload() {
     auto users = load_users(config_.users_path, log_);
     if (!users) {
         log_.error("keeping the previous component list");

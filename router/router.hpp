@@ -25,7 +25,7 @@ public:
 
     Status start();
     // SIGHUP: new secrets and ACLs apply to the next connections.
-    void reload_users();
+    void reload();
     uint16_t port() const { return listener_ ? listener_->port() : 0; }
 
     // From connections.

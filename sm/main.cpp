@@ -1,32 +1,16 @@
 // jabberd-ng sm: the session manager.
-#include "sm_config.hpp"
 #include "daemon.hpp"
-#include "net/loop.hpp"
 #include "sm.hpp"
-#include "systemd.hpp"
+#include "sm_config.hpp"
 
 int main(int argc, char** argv) {
     using namespace jng;
-    int exit_code = 0;
-    auto opts = daemon::parse_args(argc, argv, "jabberd-ng-sm", "/etc/jabberd-ng/sm.xml", exit_code);
-    if (!opts) return exit_code;
-    Log log("sm");
-    auto config = sm::load_config(opts->config_path, log, opts->debug);
-    if (!config) return 1;
-    if (opts->check_only) {
-        log.info("{}: configuration is valid", opts->config_path);
-        return 0;
-    }
-    log.set_ident(config->id);
-    net::Loop loop;
-    sm::SessionManager manager(loop, log, std::move(*config));
-    if (auto st = manager.start(); !st) {
-        log.error("{}", st.message());
-        return 1;
-    }
-    daemon::install_signals(loop, log, [&manager] { manager.shutdown(); }, {});
-    auto watchdog = systemd::start_watchdog(loop);
-    loop.run();
-    systemd::notify_stopping();
-    return 0;
+    return daemon::run(
+        argc, argv, {"jabberd-ng-sm", "sm", "/etc/jabberd-ng/sm.xml"}, sm::load_config,
+        [](net::Loop& loop, Log& log,
+           sm::SmConfig config) -> Result<std::unique_ptr<sm::SessionManager>> {
+            auto manager = std::make_unique<sm::SessionManager>(loop, log, std::move(config));
+            if (auto st = manager->start(); !st) return st.error();
+            return manager;
+        });
 }

@@ -23,15 +23,7 @@ std::optional<SmConfig> load_config(const std::string& path, Log& log, bool debu
     c.id = r.string("id", "sm-1");
     component::read_link_config(r, c.router);
 
-    for (const config::Node* n : r.all("local/id")) {
-        auto d = jid::nameprep(n->text);
-        if (!d) {
-            r.error(*n, "invalid domain '" + n->text + "': " + d.message());
-        } else {
-            c.domains.push_back(*d);
-        }
-    }
-    if (c.domains.empty()) r.error("at least one <local><id>domain</id></local> is required");
+    c.domains = daemon::read_domains(r, "local/id");
     c.share_domains = r.boolean("local@shared", false);
 
     c.storage = storage::read_config(r, path);
