@@ -138,6 +138,20 @@ public:
                                 std::string_view node) = 0;
 };
 
+// XEP-0045 persistent rooms of the muc daemon's services, keyed by (service,
+// room): each room with its configuration, subject and affiliations. The
+// muc daemon is the only writer and saves a room whole.
+class MucStore {
+public:
+    virtual ~MucStore() = default;
+    // Every room of `service` (a domain), by name, affiliations by jid.
+    virtual Result<std::vector<MucRoom>> rooms(std::string_view service) = 0;
+    // Inserts or replaces the room and all its affiliations, atomically.
+    virtual Status put_room(std::string_view service, const MucRoom& room) = 0;
+    // false when there is no such room; its affiliations go with it.
+    virtual Result<bool> remove_room(std::string_view service, std::string_view room) = 0;
+};
+
 struct SchemaStatus {
     int current = 0;  // 0: empty database
     int latest = 0;   // the newest migration this build knows
@@ -160,6 +174,11 @@ public:
     virtual AnnounceStore& announce() = 0;
     virtual VacationStore& vacation() = 0;
     virtual DiscoItemsStore& disco_items() = 0;
+    // The muc daemon's rooms. Not pure, unlike the stores above: a driver
+    // written before the muc collections existed keeps building and answers
+    // with this error until it implements them; the contract suite
+    // (storage_contract_muc_test.cpp) requires every driver to.
+    virtual Result<MucStore*> muc() { return fail(std::string(name()) + " driver: no muc store"); }
 
     // Runs `body` in one transaction: committed when it returns ok, rolled
     // back otherwise.
@@ -177,6 +196,15 @@ public:
     // False once the connection is known to be broken; Storage then opens a
     // new one for the next operation.
     virtual bool healthy() const = 0;
+};
+
+// What a factory's connect() does about the schema version it finds.
+enum class SchemaPolicy {
+    kDriverDefault,  // the driver's own choice: sqlite migrates, pgsql requires
+    kMigrate,        // applies the missing migrations (a fresh install needs no step)
+    kRequire,        // refuses a schema that is not this build's, naming the fix
+                     // (`jabberdctl db init` / `db migrate`)
+    kAsIs,           // no check: for the tool that reports and migrates
 };
 
 // Opens connections; a Storage asks for one per worker.

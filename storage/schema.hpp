@@ -64,9 +64,12 @@ inline constexpr std::array<std::string_view, 11> kOwnerKeyedTables = {
 // importer) holds a domain, not a user: their rows belong to the domain and
 // outlive every account, so deleting an account leaves them alone. The same
 // test checks that each table with the column is in exactly one of the lists.
-inline constexpr std::array<std::string_view, 2> kDomainKeyedTables = {
+inline constexpr std::array<std::string_view, 4> kDomainKeyedTables = {
     "motd-message",
     "disco-items",
+    // A MUC service's rooms: "collection-owner" holds the service's domain.
+    "muc-affiliations",
+    "muc-rooms",
 };
 
 // The collection-owner value of an account.

@@ -1,6 +1,9 @@
 // Storage: per-worker connections opened lazily and replaced when broken.
 #include "storage.hpp"
 
+#include <algorithm>
+
+#include "pgsql/pgsql_driver.hpp"
 #include "sqlite/sqlite_driver.hpp"
 
 namespace jng::storage {
@@ -16,9 +19,20 @@ Result<Driver*> Storage::connection(size_t index) {
     auto& slot = drivers_[index];
     if (!slot) {
         auto d = factory_->connect();
+        std::lock_guard lock(outage_mutex_);
+        const auto now = std::chrono::steady_clock::now();
         if (!d) {
-            log_.warning("storage: cannot connect to {}: {}", factory_->describe(), d.message());
+            if (!down_ || now - down_logged_ >= std::chrono::minutes(1)) {
+                log_.warning("storage: cannot connect to {}: {}", factory_->describe(),
+                             d.message());
+                down_logged_ = now;
+            }
+            down_ = true;
             return d.error();
+        }
+        if (down_) {
+            log_.notice("storage: connected to {} again", factory_->describe());
+            down_ = false;
         }
         slot = std::move(*d);
     }
@@ -31,7 +45,20 @@ void Storage::drop(size_t index) {
 }
 
 Result<std::unique_ptr<DriverFactory>> make_factory(const StorageConfig& config) {
-    if (config.driver == "sqlite") return sqlite::make_factory(config.sqlite_path);
+    if (config.driver == "sqlite") {
+        sqlite::Options options;
+        options.schema = config.schema;
+        return sqlite::make_factory(config.sqlite_path, options);
+    }
+    if (config.driver == "pgsql") {
+        pgsql::Options options;
+        options.settings.conninfo = config.pgsql_conninfo;
+        options.settings.connect_timeout = config.pgsql_connect_timeout;
+        options.settings.statement_timeout = config.pgsql_statement_timeout;
+        options.retry_max = std::max(config.pgsql_max_retry, options.retry_min);
+        options.schema = config.schema;
+        return pgsql::make_factory(std::move(options));
+    }
     return fail("unknown storage driver '" + config.driver + "'");
 }
 

@@ -4,7 +4,9 @@
 // submission order.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +50,11 @@ private:
     void drop(size_t index);                   // worker thread
 
     Log& log_;
+    // An outage is logged when it starts, then once a minute while it lasts
+    // (not once per operation), and its end once.
+    std::mutex outage_mutex_;
+    bool down_ = false;
+    std::chrono::steady_clock::time_point down_logged_;
     std::unique_ptr<DriverFactory> factory_;
     std::vector<std::unique_ptr<Driver>> drivers_;  // one slot per worker, touched only by it
     WorkerPool pool_;  // last: its threads stop before the drivers go
@@ -56,9 +63,15 @@ private:
 // The driver a config names: "sqlite" (path) or "pgsql" (conninfo).
 struct StorageConfig {
     std::string driver = "sqlite";
+    size_t connections = 1;
     std::string sqlite_path = "var/jabberd-ng.db";
     std::string pgsql_conninfo;
-    size_t connections = 1;
+    std::chrono::seconds pgsql_connect_timeout{10};
+    std::chrono::milliseconds pgsql_statement_timeout{30000};
+    std::chrono::milliseconds pgsql_max_retry{10000};
+    // Not a config key: the daemons take the driver's default, jabberdctl's
+    // db commands kAsIs.
+    SchemaPolicy schema = SchemaPolicy::kDriverDefault;
 };
 
 Result<std::unique_ptr<DriverFactory>> make_factory(const StorageConfig& config);

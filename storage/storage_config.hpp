@@ -8,8 +8,11 @@
 
 namespace jng::storage {
 
-// <storage driver='sqlite' connections='1'><sqlite path='...'/></storage>;
-// a relative path is relative to the config file's directory.
+// <storage driver='sqlite' connections='1'><sqlite path='...'/></storage>
+// (a relative path is relative to the config file's directory), or
+// <storage driver='pgsql' connections='4'><pgsql conninfo='...'
+//   connect-timeout='10' statement-timeout-ms='30000' max-retry-ms='10000'/>
+// </storage>; see storage/README.md.
 StorageConfig read_config(config::Reader& reader, const std::string& config_path);
 
 }  // namespace jng::storage

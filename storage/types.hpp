@@ -108,4 +108,29 @@ struct DiscoItem {
     bool operator==(const DiscoItem&) const = default;
 };
 
+// `muc-affiliations`: a user's lasting relation to a room of a MUC service
+// (XEP-0045 §5.2), by bare JID, or by domain for every user of it. "none" is
+// the absence of a row.
+struct MucAffiliation {
+    enum class Kind { kOwner, kAdmin, kMember, kOutcast };
+
+    std::string jid;
+    Kind affiliation = Kind::kMember;
+    std::string reason;  // may be empty
+    bool operator==(const MucAffiliation&) const = default;
+};
+
+// `muc-rooms`: a persistent room of a MUC service with its affiliations.
+// The configuration is the muc daemon's document (serialized XML); storage
+// only keeps it.
+struct MucRoom {
+    std::string name;          // the room's localpart, normalized
+    std::string config;        // serialized XML
+    std::string subject;       // empty when none was set
+    std::string subject_nick;  // who set it; empty when the room did
+    int64_t created = 0;       // unix seconds
+    std::vector<MucAffiliation> affiliations;  // by jid
+    bool operator==(const MucRoom&) const = default;
+};
+
 }  // namespace jng::storage

@@ -25,13 +25,32 @@ public:
         auto connection = Connection::open(path_, options_.busy_timeout);
         if (!connection) return connection.error();
         auto driver = std::make_unique<SqliteDriver>(std::move(*connection));
-        // A fresh install works with no manual step: the first connection of
-        // the process brings the schema up to date. Other processes may be
-        // doing the same; migrate() serializes on the write lock.
-        std::lock_guard lock(mutex_);
-        if (!migrated_) {
-            if (auto s = driver->migrate(); !s) return s.error();
-            migrated_ = true;
+        switch (options_.schema) {
+            case SchemaPolicy::kAsIs:
+                break;
+            case SchemaPolicy::kDriverDefault:
+            case SchemaPolicy::kMigrate: {
+                // A fresh install works with no manual step: the first
+                // connection of the process brings the schema up to date.
+                // Other processes may be doing the same; migrate() serializes
+                // on the write lock.
+                std::lock_guard lock(mutex_);
+                if (!migrated_) {
+                    if (auto s = driver->migrate(); !s) return s.error();
+                    migrated_ = true;
+                }
+                break;
+            }
+            case SchemaPolicy::kRequire: {
+                auto status = driver->schema_status();
+                if (!status) return status.error();
+                if (status->current != status->latest)
+                    return fail("sqlite: " + path_ + " has schema version " +
+                                std::to_string(status->current) + ", this build needs " +
+                                std::to_string(status->latest) +
+                                " (`jabberdctl -c CONFIG db migrate` brings it up to date)");
+                break;
+            }
         }
         return std::unique_ptr<Driver>(std::move(driver));
     }
@@ -65,7 +84,8 @@ SqliteDriver::SqliteDriver(std::unique_ptr<Connection> connection)
       active_(*db_),
       announce_(*db_),
       vacation_(*db_),
-      disco_items_(*db_) {}
+      disco_items_(*db_),
+      muc_(*db_) {}
 
 Status SqliteDriver::transaction(const std::function<Status()>& body) {
     return db_->transaction(Connection::Mode::kWrite, body);

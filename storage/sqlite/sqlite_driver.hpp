@@ -17,11 +17,13 @@ struct Options {
     // How long a statement waits for another process's write lock before it
     // fails as busy.
     std::chrono::milliseconds busy_timeout{5000};
+    // kDriverDefault is kMigrate: a fresh install works with no manual step.
+    SchemaPolicy schema = SchemaPolicy::kDriverDefault;
 };
 
 // A factory for connections to the database at `path`. Nothing is opened
-// yet: the first connect() creates the file (and its directory) and applies
-// the migrations.
+// yet: the first connect() creates the file (and its directory) and, unless
+// the options say otherwise, applies the migrations.
 Result<std::unique_ptr<DriverFactory>> make_factory(std::string path, Options options = {});
 
 class SqliteDriver final : public Driver {
@@ -40,6 +42,7 @@ public:
     AnnounceStore& announce() override { return announce_; }
     VacationStore& vacation() override { return vacation_; }
     DiscoItemsStore& disco_items() override { return disco_items_; }
+    Result<MucStore*> muc() override { return &muc_; }
     Status transaction(const std::function<Status()>& body) override;
     Status remove_user(std::string_view username, std::string_view realm) override;
     Result<SchemaStatus> schema_status() override;
@@ -65,6 +68,7 @@ private:
     Announce announce_;
     VacationSettings vacation_;
     DiscoItems disco_items_;
+    MucRooms muc_;
 };
 
 }  // namespace jng::storage::sqlite

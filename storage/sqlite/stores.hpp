@@ -136,4 +136,15 @@ private:
     Connection& db_;
 };
 
+class MucRooms final : public MucStore {
+public:
+    explicit MucRooms(Connection& db) : db_(db) {}
+    Result<std::vector<MucRoom>> rooms(std::string_view service) override;
+    Status put_room(std::string_view service, const MucRoom& room) override;
+    Result<bool> remove_room(std::string_view service, std::string_view room) override;
+
+private:
+    Connection& db_;
+};
+
 }  // namespace jng::storage::sqlite

@@ -2,20 +2,27 @@
 // database, with the raw access tests need to look behind a driver's back.
 #pragma once
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "driver.hpp"
+#include "pgsql/connection.hpp"
+#include "pgsql/pgsql_driver.hpp"
 #include "sqlite/connection.hpp"
 #include "sqlite/sqlite_driver.hpp"
 
@@ -35,8 +42,14 @@ public:
     virtual ~Backend() = default;
     // The driver's name, as Driver::name() gives it.
     virtual std::string name() const = 0;
-    // Connections to this backend's database.
+    // Connections to this backend's database, as a daemon opens them: the
+    // schema is at this build's version (SQLite migrates on connect; for
+    // PostgreSQL the backend has run the migrations, as `jabberdctl db init`
+    // would, before handing out the first factory).
     virtual std::unique_ptr<DriverFactory> factory() = 0;
+    // Connections that take the schema as they find it (SchemaPolicy::kAsIs,
+    // as jabberdctl's db commands do): on a fresh backend, an empty database.
+    virtual std::unique_ptr<DriverFactory> admin_factory() = 0;
     // A factory whose connect() fails.
     virtual std::unique_ptr<DriverFactory> unreachable() = 0;
     // Raw SQL with $N text parameters; every value comes back as text or NULL.
@@ -123,6 +136,13 @@ public:
         REQUIRE(f.ok());
         return std::move(*f);
     }
+    std::unique_ptr<DriverFactory> admin_factory() override {
+        sqlite::Options options;
+        options.schema = SchemaPolicy::kAsIs;
+        auto f = sqlite::make_factory(path_, options);
+        REQUIRE(f.ok());
+        return std::move(*f);
+    }
     std::unique_ptr<DriverFactory> unreachable() override {
         // The "directory" the file would go in is a regular file.
         auto blocker = dir_.path() / "not-a-directory";
@@ -156,6 +176,161 @@ private:
     std::string path_;
 };
 
+// The PostgreSQL server the test run was given (JNG_TEST_PGSQL, a libpq
+// conninfo in key=value form), or empty.
+inline std::string pgsql_test_conninfo() {
+    const char* conninfo = std::getenv("JNG_TEST_PGSQL");
+    return conninfo ? conninfo : "";
+}
+
+// True when running under CI, where a backend or a test that cannot run must
+// fail rather than skip.
+inline bool in_ci() {
+    const char* ci = std::getenv("CI");
+    return ci && std::string_view(ci) == "true";
+}
+
+// Raw SQL on a libpq connection, independent of the driver's code: $N text
+// parameters, every value back as text or NULL.
+inline std::vector<Row> pgsql_exec(PGconn* conn, std::string_view text,
+                                   const std::vector<std::string>& params = {}) {
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p.c_str());
+    pgsql::ResultPtr r(PQexecParams(conn, std::string(text).c_str(),
+                                    static_cast<int>(params.size()), nullptr, values.data(),
+                                    nullptr, nullptr, 0));
+    INFO(text);
+    INFO(PQerrorMessage(conn));
+    REQUIRE(r);
+    REQUIRE((PQresultStatus(r.get()) == PGRES_COMMAND_OK ||
+             PQresultStatus(r.get()) == PGRES_TUPLES_OK));
+    std::vector<Row> rows;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+        Row row;
+        for (int c = 0; c < PQnfields(r.get()); ++c) {
+            if (PQgetisnull(r.get(), i, c))
+                row.emplace_back(std::nullopt);
+            else
+                row.emplace_back(std::string(PQgetvalue(r.get(), i, c),
+                                             static_cast<size_t>(PQgetlength(r.get(), i, c))));
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+inline pgsql::ConnectionPtr pgsql_connect(const std::string& conninfo) {
+    pgsql::ConnectionPtr conn(PQconnectdb(conninfo.c_str()));
+    REQUIRE(conn);
+    INFO(PQerrorMessage(conn.get()));
+    REQUIRE(PQstatus(conn.get()) == CONNECTION_OK);
+    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+    return conn;
+}
+
+// A fresh schema of its own in the server JNG_TEST_PGSQL names, dropped with
+// everything in it at the end: the driver finds it first on its search_path
+// (set through the conninfo's options, as an administrator would to give
+// jabberd-ng a schema of its own).
+class PgsqlBackend final : public Backend {
+public:
+    PgsqlBackend() : PgsqlBackend(pgsql_test_conninfo()) {}
+    explicit PgsqlBackend(std::string server) : server_(std::move(server)) {
+        static std::atomic<int> counter = 0;
+        std::random_device random;
+        schema_ = "jng_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) +
+                  "_" + std::to_string(random() % 1000000);
+        conninfo_ = server_ + " options='-c search_path=" + schema_ + "'";
+        raw_ = pgsql_connect(server_);
+        pgsql_exec(raw_.get(), "CREATE SCHEMA " + schema_);
+        pgsql_exec(raw_.get(), "SET search_path = " + schema_);
+    }
+    ~PgsqlBackend() override {
+        // Every connection the test opened is gone by now; the schema goes.
+        revive();
+        pgsql::ResultPtr r(PQexec(raw_.get(), ("DROP SCHEMA " + schema_ + " CASCADE").c_str()));
+    }
+
+    std::string name() const override { return "pgsql"; }
+    const std::string& conninfo() const { return conninfo_; }
+    const std::string& schema() const { return schema_; }
+
+    // A factory on this backend's schema with `options` (conninfo set here).
+    std::unique_ptr<DriverFactory> make(pgsql::Options options) {
+        options.settings.conninfo = conninfo_;
+        auto f = pgsql::make_factory(std::move(options));
+        INFO((f.ok() ? std::string() : f.message()));
+        REQUIRE(f.ok());
+        return std::move(*f);
+    }
+
+    std::unique_ptr<DriverFactory> factory() override {
+        if (!migrated_) {
+            auto admin = admin_factory();
+            auto d = admin->connect();
+            INFO((d.ok() ? std::string() : d.message()));
+            REQUIRE(d.ok());
+            auto s = (*d)->migrate();
+            INFO((s.ok() ? std::string() : s.message()));
+            REQUIRE(s.ok());
+            migrated_ = true;
+        }
+        return make({});
+    }
+    std::unique_ptr<DriverFactory> admin_factory() override {
+        pgsql::Options options;
+        options.schema = SchemaPolicy::kAsIs;
+        return make(std::move(options));
+    }
+    std::unique_ptr<DriverFactory> unreachable() override {
+        // A socket directory that does not exist: refused at once.
+        pgsql::Options options;
+        options.settings.conninfo = "host=/nonexistent/jng-test port=1 dbname=jng";
+        auto f = pgsql::make_factory(std::move(options));
+        REQUIRE(f.ok());
+        return std::move(*f);
+    }
+    std::vector<Row> sql(std::string_view text, std::vector<std::string> params = {}) override {
+        revive();
+        return pgsql_exec(raw_.get(), text, params);
+    }
+    std::vector<std::string> collection_owner_tables() override {
+        std::vector<std::string> out;
+        for (auto& row : sql("SELECT table_name::text FROM information_schema.columns"
+                             " WHERE table_schema = current_schema()"
+                             " AND column_name = 'collection-owner'"
+                             " ORDER BY table_name::text COLLATE \"C\""))
+            out.push_back(row.at(0).value());
+        return out;
+    }
+    void refuse_insert(std::string_view table, std::string_view column) override {
+        // PostgreSQL's triggers call a function; plpgsql raises the error.
+        // Only the tests' own constants go into the text: DDL takes no parameters.
+        const std::string t(table), c(column);
+        sql("CREATE OR REPLACE FUNCTION \"test-refuse\"() RETURNS trigger LANGUAGE plpgsql"
+            " AS $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$");
+        sql("CREATE TRIGGER \"test-refuse-" + t + "-" + c + "\" BEFORE INSERT ON \"" + t +
+            "\" FOR EACH ROW WHEN (NEW.\"" + c + "\" = '" + std::string(kRefused) +
+            "') EXECUTE FUNCTION \"test-refuse\"()");
+    }
+
+private:
+    // A test that restarts the server ends this connection too.
+    void revive() {
+        // A statement tells whether the server is still there.
+        pgsql::ResultPtr probe(PQexec(raw_.get(), "SELECT 1"));
+        if (PQstatus(raw_.get()) == CONNECTION_OK) return;
+        raw_ = pgsql_connect(server_);
+        pgsql_exec(raw_.get(), "SET search_path = " + schema_);
+    }
+
+    std::string server_;
+    std::string schema_;
+    std::string conninfo_;
+    pgsql::ConnectionPtr raw_;
+    bool migrated_ = false;
+};
+
 struct BackendSpec {
     std::string name;
     std::function<std::unique_ptr<Backend>()> make;  // a fresh, empty database
@@ -166,6 +341,16 @@ struct BackendSpec {
 inline std::vector<BackendSpec> backends() {
     std::vector<BackendSpec> out;
     out.push_back({"sqlite", [] { return std::unique_ptr<Backend>(new SqliteBackend()); }});
+    if (!pgsql_test_conninfo().empty()) {
+        out.push_back({"pgsql", [] { return std::unique_ptr<Backend>(new PgsqlBackend()); }});
+    } else if (in_ci()) {
+        // CI must not pass with the PostgreSQL half of the contract unrun.
+        out.push_back({"pgsql", []() -> std::unique_ptr<Backend> {
+                           FAIL("CI=true but JNG_TEST_PGSQL is not set: tools/test starts a "
+                                "PostgreSQL server and exports its conninfo");
+                           return nullptr;
+                       }});
+    }
     return out;
 }
 

@@ -87,6 +87,8 @@ int user_command(Context& ctx, const std::vector<std::string>& args) {
 int db_command(Context& ctx, const std::vector<std::string>& args) {
     const std::string verb = args.empty() ? "status" : args[0];
     if (verb == "migrate" || verb == "init") {
+        // init is migrate from nothing: on a database that has the schema
+        // already it only brings it up to date, so running it twice is safe.
         if (auto st = ctx.db.migrate(); !st) return report(st.error());
     } else if (verb != "status") {
         return report(fail("db: status, init or migrate"));

@@ -24,7 +24,10 @@ void usage(FILE* to) {
         "  user passwd JID [PASSWORD]  set a new password\n"
         "  user list [DOMAIN]        list accounts\n"
         "  db status                 schema version of the database\n"
-        "  db migrate                bring the schema up to date\n",
+        "  db init                   create the schema in an empty database\n"
+        "  db migrate                bring the schema up to date\n"
+        "                            (pgsql: the daemons need this step; sqlite\n"
+        "                            migrates on first connect)\n",
         to);
 }
 
@@ -62,7 +65,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     config::Reader reader(*doc);
-    const storage::StorageConfig sc = storage::read_config(reader, config_path);
+    storage::StorageConfig sc = storage::read_config(reader, config_path);
+    // The db commands look at the schema as it is and migrate it themselves;
+    // the others need it at this build's version, like the daemons.
+    if (args.front() == "db") sc.schema = storage::SchemaPolicy::kAsIs;
     if (!reader.ok()) {
         for (const auto& e : reader.errors()) std::fprintf(stderr, "jabberdctl: %s\n", e.c_str());
         return 1;

@@ -1,0 +1,150 @@
+// The pgsql driver's typed stores, one per collection family; each is a thin
+// layer of SQL over a Connection owned by the PgsqlDriver.
+#pragma once
+
+#include "driver.hpp"
+#include "pgsql/connection.hpp"
+
+namespace jng::storage::pgsql {
+
+class Authreg final : public AuthregStore {
+public:
+    explicit Authreg(Connection& db) : db_(db) {}
+    Result<std::optional<AuthRecord>> get(std::string_view username,
+                                          std::string_view realm) override;
+    Result<bool> create(const AuthRecord& record) override;
+    Result<bool> set_credentials(const AuthRecord& record) override;
+    Result<std::vector<std::string>> list(std::string_view realm) override;
+
+private:
+    Connection& db_;
+};
+
+class Roster final : public RosterStore {
+public:
+    explicit Roster(Connection& db) : db_(db) {}
+    Result<std::vector<RosterItem>> items(std::string_view owner) override;
+    Result<std::optional<RosterItem>> get(std::string_view owner,
+                                          std::string_view contact) override;
+    Status put(std::string_view owner, const RosterItem& item) override;
+    Result<bool> remove(std::string_view owner, std::string_view contact) override;
+
+private:
+    Connection& db_;
+};
+
+class Queue final : public QueueStore {
+public:
+    explicit Queue(Connection& db) : db_(db) {}
+    Result<int64_t> push(std::string_view owner, std::string_view xml) override;
+    Result<std::vector<QueuedStanza>> items(std::string_view owner) override;
+    Status remove_upto(std::string_view owner, int64_t upto) override;
+    Result<int64_t> count(std::string_view owner) override;
+
+private:
+    Connection& db_;
+};
+
+class Privacy final : public PrivacyStore {
+public:
+    explicit Privacy(Connection& db) : db_(db) {}
+    Result<std::vector<PrivacyList>> lists(std::string_view owner) override;
+    Result<std::optional<PrivacyList>> list(std::string_view owner, std::string_view name) override;
+    Status put(std::string_view owner, const PrivacyList& list) override;
+    Result<bool> remove(std::string_view owner, std::string_view name) override;
+    Result<std::optional<std::string>> default_list(std::string_view owner) override;
+    Status set_default(std::string_view owner, std::optional<std::string> name) override;
+
+private:
+    Connection& db_;
+};
+
+class Vcard final : public VcardStore {
+public:
+    explicit Vcard(Connection& db) : db_(db) {}
+    Result<std::optional<std::string>> get(std::string_view owner) override;
+    Status put(std::string_view owner, std::string_view xml) override;
+    Result<bool> remove(std::string_view owner) override;
+
+private:
+    Connection& db_;
+};
+
+class Private final : public PrivateStore {
+public:
+    explicit Private(Connection& db) : db_(db) {}
+    Result<std::optional<std::string>> get(std::string_view owner, std::string_view ns) override;
+    Status put(std::string_view owner, std::string_view ns, std::string_view xml) override;
+
+private:
+    Connection& db_;
+};
+
+class Last final : public LastStore {
+public:
+    explicit Last(Connection& db) : db_(db) {}
+    Result<std::optional<LastLogout>> get(std::string_view owner) override;
+    Status set(std::string_view owner, const LastLogout& logout) override;
+
+private:
+    Connection& db_;
+};
+
+class Active final : public ActiveStore {
+public:
+    explicit Active(Connection& db) : db_(db) {}
+    Result<std::optional<int64_t>> get(std::string_view owner) override;
+    Result<bool> set_if_absent(std::string_view owner, int64_t time) override;
+
+private:
+    Connection& db_;
+};
+
+class Announce final : public AnnounceStore {
+public:
+    explicit Announce(Connection& db) : db_(db) {}
+    Result<std::optional<Motd>> motd(std::string_view domain) override;
+    Status set_motd(std::string_view domain, const Motd& motd) override;
+    Result<bool> remove_motd(std::string_view domain) override;
+    Result<std::optional<int64_t>> last_seen(std::string_view owner) override;
+    Status set_last_seen(std::string_view owner, int64_t time) override;
+
+private:
+    Connection& db_;
+};
+
+class VacationSettings final : public VacationStore {
+public:
+    explicit VacationSettings(Connection& db) : db_(db) {}
+    Result<std::optional<Vacation>> get(std::string_view owner) override;
+    Status set(std::string_view owner, const Vacation& vacation) override;
+    Result<bool> remove(std::string_view owner) override;
+
+private:
+    Connection& db_;
+};
+
+class DiscoItems final : public DiscoItemsStore {
+public:
+    explicit DiscoItems(Connection& db) : db_(db) {}
+    Result<std::vector<DiscoItem>> items(std::string_view domain) override;
+    Status put(std::string_view domain, const DiscoItem& item) override;
+    Result<bool> remove(std::string_view domain, std::string_view jid,
+                        std::string_view node) override;
+
+private:
+    Connection& db_;
+};
+
+class MucRooms final : public MucStore {
+public:
+    explicit MucRooms(Connection& db) : db_(db) {}
+    Result<std::vector<MucRoom>> rooms(std::string_view service) override;
+    Status put_room(std::string_view service, const MucRoom& room) override;
+    Result<bool> remove_room(std::string_view service, std::string_view room) override;
+
+private:
+    Connection& db_;
+};
+
+}  // namespace jng::storage::pgsql
