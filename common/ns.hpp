@@ -41,5 +41,11 @@ constexpr std::string_view kDelay = "urn:xmpp:delay";           // XEP-0203
 constexpr std::string_view kPing = "urn:xmpp:ping";             // XEP-0199
 constexpr std::string_view kSaslCb = "urn:xmpp:sasl-cb:0";      // XEP-0440
 constexpr std::string_view kCaps = "http://jabber.org/protocol/caps";  // XEP-0115
+constexpr std::string_view kLast = "jabber:iq:last";            // XEP-0012
+constexpr std::string_view kPrivate = "jabber:iq:private";      // XEP-0049
+constexpr std::string_view kVcard = "vcard-temp";               // XEP-0054
+constexpr std::string_view kPrivacy = "jabber:iq:privacy";                // XEP-0016
+constexpr std::string_view kBlocking = "urn:xmpp:blocking";               // XEP-0191
+constexpr std::string_view kBlockingErrors = "urn:xmpp:blocking:errors";  // XEP-0191
 
 }  // namespace jng::ns

@@ -36,11 +36,14 @@ private:
     }
 
     // The available resources a bare-JID message goes to (§8.5.2.1.1).
-    std::vector<Session*> targets(const User& user, bool headline) const {
+    // Sessions whose privacy rules refuse the sender are not among them
+    // (docs/privacy.md).
+    std::vector<Session*> targets(const Packet& p, bool headline) const {
         std::vector<Session*> best;
         int top = -1;
-        for (Session* s : user.available()) {
+        for (Session* s : p.user->available()) {
             if (s->priority < 0) continue;  // §4.7.2.3: negative priority never gets these
+            if (!sm_->accepts(*s, p.stanza, p.from.str())) continue;
             if (headline) {
                 best.push_back(s);
             } else if (s->priority > top) {
@@ -65,16 +68,19 @@ private:
         }
         if (type == "error") {
             // An error for a bare JID goes to whoever is there, else nowhere.
-            for (Session* s : p.user->available()) sm_->send_to(*s, p.stanza);
+            for (Session* s : p.user->available()) {
+                if (sm_->accepts(*s, p.stanza, p.from.str())) sm_->send_to(*s, p.stanza);
+            }
             return Verdict::kHandled;
         }
-        const auto to = targets(*p.user, type == "headline");
+        const auto to = targets(p, type == "headline");
         if (to.empty()) {
             // Headlines are not worth keeping (§8.5.2.2.1); chat and normal
             // pass on to offline storage.
             return type == "headline" ? Verdict::kDrop : Verdict::kPass;
         }
         for (Session* s : to) sm_->send_to(*s, p.stanza);
+        sm_->message_delivered.run(p, to);
         return Verdict::kHandled;
     }
 
@@ -82,6 +88,7 @@ private:
         if (!p.user) return no_account(p);
         if (Session* s = p.user->session_for(p.to->resource())) {
             sm_->send_to(*s, p.stanza);
+            if (p.type() != "error") sm_->message_delivered.run(p, {s});
             return Verdict::kHandled;
         }
         // §8.5.3.2.1: no such resource - chat and normal are treated as if

@@ -1,11 +1,39 @@
 // disco: XEP-0030 service discovery of the server (identity and the features
-// modules declare) and of a user's bare JID (for the user and subscribers).
+// modules declare; its components and stored items) and of a user's bare JID
+// (for the user and subscribers).
+#include "disco.hpp"
+
+#include <map>
+
 #include "module.hpp"
 #include "ns.hpp"
 #include "sm.hpp"
 #include "stanza.hpp"
 
 namespace jng::sm {
+
+namespace disco {
+
+std::vector<storage::DiscoItem> server_items(std::string_view domain,
+                                             const StringMap<std::string>& router_names,
+                                             const std::vector<std::string>& local,
+                                             const std::vector<storage::DiscoItem>& stored) {
+    const std::string suffix = "." + std::string(domain);
+    std::map<std::pair<std::string, std::string>, std::string> items;  // (jid, node) -> name
+    for (const auto& [name, component] : router_names) {
+        if (name.size() <= suffix.size() || !name.ends_with(suffix)) continue;
+        if (std::find(local.begin(), local.end(), name) != local.end()) continue;
+        items.try_emplace({name, ""}, "");
+    }
+    for (const storage::DiscoItem& item : stored) items[{item.jid, item.node}] = item.name;
+    std::vector<storage::DiscoItem> out;
+    out.reserve(items.size());
+    for (auto& [key, name] : items) out.push_back({key.first, std::move(name), key.second});
+    return out;
+}
+
+}  // namespace disco
+
 namespace {
 
 class DiscoModule final : public Module {
@@ -43,9 +71,26 @@ private:
     Verdict host_items(Packet& p) {
         const xml::Element* q = p.stanza.child("query", ns::kDiscoItems);
         if (!q->attr("node").empty()) return reply_error(p, "item-not-found");
-        xml::Element result = stanza::iq_result(p.stanza);
-        result.add("query", ns::kDiscoItems);
-        sm_->route(std::move(result));
+        const std::string domain = p.to->domain();
+        sm_->storage().run(
+            domain, [domain](storage::Driver& db) { return db.disco_items().items(domain); },
+            [this, iq = p.stanza, domain](Result<std::vector<storage::DiscoItem>> stored) {
+                if (!stored) {
+                    sm_->log().error("reading the disco items of {}: {}", domain, stored.message());
+                    sm_->route(stanza::error_reply(iq, "internal-server-error"));
+                    return;
+                }
+                xml::Element result = stanza::iq_result(iq);
+                xml::Element& query = result.add("query", ns::kDiscoItems);
+                for (const auto& item : disco::server_items(domain, sm_->router_names(),
+                                                            sm_->config().domains, *stored)) {
+                    xml::Element& e = query.add("item");
+                    e.set_attr("jid", item.jid);
+                    if (!item.name.empty()) e.set_attr("name", item.name);
+                    if (!item.node.empty()) e.set_attr("node", item.node);
+                }
+                sm_->route(std::move(result));
+            });
         return Verdict::kHandled;
     }
 

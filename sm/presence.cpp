@@ -41,6 +41,15 @@ public:
     }
 
 private:
+    // Presence of the user's (from one of its sessions, or from the account
+    // when `from` is nullptr) on its way to one contact, unless the user's
+    // privacy rules withhold it from them (docs/privacy.md).
+    void send_out(const User& user, const Session* from, xml::Element&& presence) {
+        if (sm_->may_send(user, from, presence, presence.attr("to"))) {
+            sm_->route(std::move(presence));
+        }
+    }
+
     // ---- what a session sends ------------------------------------------
 
     Verdict broadcast(Packet& p) {
@@ -75,13 +84,13 @@ private:
         // RFC 6121 §4.2.2 / §4.4.2: to every contact with a subscription
         // 'from', and to all of the user's available resources (this one too).
         for (const auto& [jid, item] : user.roster) {
-            if (item.from) sm_->route(presence_to(stanza, s.jid.str(), jid));
+            if (item.from) send_out(user, &s, presence_to(stanza, s.jid.str(), jid));
         }
         for (Session* other : user.available()) sm_->send_to(*other, presence_to(stanza, s.jid.str(), other->jid.str()));
         if (!initial) return;
         // §4.2.2: probe the contacts whose presence we are subscribed to.
         for (const auto& [jid, item] : user.roster) {
-            if (item.to) sm_->route(bare_presence(user.jid.str(), jid, "probe"));
+            if (item.to) send_out(user, &s, bare_presence(user.jid.str(), jid, "probe"));
         }
         // The user's other resources, and requests still waiting for an answer (§3.1.3).
         for (Session* other : user.available()) {
@@ -93,7 +102,7 @@ private:
             if (item.pending_in.empty()) continue;
             if (auto stored = xml::parse_element(item.pending_in)) {
                 stored->set_attr("to", user.jid.str());
-                sm_->send_to(s, *stored);
+                if (sm_->accepts(s, *stored, jid)) sm_->send_to(s, *stored);
             }
         }
         sm_->initial_presence.run(s);
@@ -108,7 +117,7 @@ private:
         p.remove_children("priority");
         if (s.available) {
             for (const auto& [jid, item] : user.roster) {
-                if (item.from) sm_->route(presence_to(p, s.jid.str(), jid));
+                if (item.from) send_out(user, &s, presence_to(p, s.jid.str(), jid));
             }
             for (Session* other : user.available()) {
                 sm_->send_to(*other, presence_to(p, s.jid.str(), other->jid.str()));
@@ -117,7 +126,9 @@ private:
         // §4.6.3: those who got directed presence learn we left, too.
         for (const std::string& target : s.directed) {
             const storage::RosterItem* item = user.item(Jid::parse(target).value_or(Jid()).bare_str());
-            if (!(s.available && item && item->from)) sm_->route(presence_to(p, s.jid.str(), target));
+            if (!(s.available && item && item->from)) {
+                send_out(user, &s, presence_to(p, s.jid.str(), target));
+            }
         }
         s.directed.clear();
         s.available = false;
@@ -177,14 +188,14 @@ private:
         if (sub == SubType::kSubscribed) {
             // §3.1.5: the new subscriber gets our current presence at once.
             for (Session* r : user.available()) {
-                sm_->route(presence_to(*r->presence, r->jid.str(), contact));
+                send_out(user, r, presence_to(*r->presence, r->jid.str(), contact));
             }
         } else if (sub == SubType::kUnsubscribed && was_subscriber) {
             // §3.2.2: and a former one learns we are gone for them. Someone
             // whose request is declined never had our presence: they learn
             // nothing, not even which resources are online.
             for (Session* r : user.available()) {
-                sm_->route(bare_presence(r->jid.str(), contact, "unavailable"));
+                send_out(user, r, bare_presence(r->jid.str(), contact, "unavailable"));
             }
         }
         return Verdict::kHandled;
@@ -204,7 +215,10 @@ private:
         if (type == "probe") return probe(p);
         // Available, unavailable or error presence: delivered, never stored (§8.5).
         if (p.to->is_bare()) {
-            for (Session* s : user.available()) sm_->send_to(*s, presence_to(p.stanza, p.from.str(), s->jid.str()));
+            for (Session* s : user.available()) {
+                if (!sm_->accepts(*s, p.stanza, p.from.str())) continue;
+                sm_->send_to(*s, presence_to(p.stanza, p.from.str(), s->jid.str()));
+            }
         } else if (Session* s = user.session_for(p.to->resource())) {
             sm_->send_to(*s, p.stanza);
         }
@@ -232,18 +246,21 @@ private:
         if (in.changed) update_item(user, item);
         if (in.auto_reply) {
             // §3.1.3: already subscribed or pre-approved: answer for the user.
-            sm_->route(bare_presence(user.jid.str(), contact, "subscribed"));
+            send_out(user, nullptr, bare_presence(user.jid.str(), contact, "subscribed"));
             for (Session* r : user.available()) {
-                sm_->route(presence_to(*r->presence, r->jid.str(), contact));
+                send_out(user, r, presence_to(*r->presence, r->jid.str(), contact));
             }
         }
         if (!in.forward) return Verdict::kHandled;
-        for (Session* r : user.available()) sm_->send_to(*r, presence_to(s, contact, r->jid.str()));
+        for (Session* r : user.available()) {
+            if (!sm_->accepts(*r, s, contact)) continue;
+            sm_->send_to(*r, presence_to(s, contact, r->jid.str()));
+        }
         if (sub == SubType::kUnsubscribe && was_subscriber) {
             // §3.3.3: the former subscriber sees us go offline (a contact
             // withdrawing a mere request never saw us online).
             for (Session* r : user.available()) {
-                sm_->route(bare_presence(r->jid.str(), contact, "unavailable"));
+                send_out(user, r, bare_presence(r->jid.str(), contact, "unavailable"));
             }
         }
         return Verdict::kHandled;
@@ -271,11 +288,11 @@ private:
         if (!self && !(item && item->from)) return Verdict::kDrop;
         const auto available = user.available();
         if (available.empty()) {
-            sm_->route(bare_presence(user.jid.str(), p.from.str(), "unavailable"));
+            send_out(user, nullptr, bare_presence(user.jid.str(), p.from.str(), "unavailable"));
             return Verdict::kHandled;
         }
         for (Session* r : available) {
-            sm_->route(presence_to(*r->presence, r->jid.str(), p.from.str()));
+            send_out(user, r, presence_to(*r->presence, r->jid.str(), p.from.str()));
         }
         return Verdict::kHandled;
     }

@@ -18,6 +18,7 @@
 
 namespace jng::sm {
 
+struct PrivacyLists;
 struct User;
 
 struct Session {
@@ -35,6 +36,10 @@ struct Session {
     bool interested = false;  // requested the roster: gets roster pushes (RFC 6121 §2.1.6)
     StringSet directed;       // full or bare JIDs it sent directed presence to (§4.6)
     bool carbons = false;     // XEP-0280, when that module is loaded
+    // XEP-0016 active list ("": none), and whether the session asked for
+    // the XEP-0191 blocklist (it then gets block and unblock pushes).
+    std::string privacy_list;
+    bool blocklist_requested = false;
     // When the client last sent something (for idle pings, XEP-0199 §4.2).
     std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
 };
@@ -45,6 +50,9 @@ struct User {
     std::map<std::string, storage::RosterItem, std::less<>> roster;  // by contact bare JID
     std::vector<Session*> sessions;
     std::chrono::steady_clock::time_point last_used;
+    // XEP-0016 lists and the XEP-0191 blocklist, loaded with the user when
+    // the privacy or blocking module runs (privacy_rules.hpp).
+    std::shared_ptr<PrivacyLists> privacy;
 
     // Sessions that sent initial presence and have not gone unavailable.
     std::vector<Session*> available() const;

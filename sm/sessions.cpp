@@ -73,6 +73,10 @@ void SessionManager::end_session(Session& session, std::string_view condition) {
     drop_session(session);
 }
 
+void SessionManager::for_each_session(const std::function<void(Session&)>& fn) {
+    for (auto& [id, s] : sessions_) fn(*s);
+}
+
 void SessionManager::session_ended_by_c2s(std::string_view c2s, std::string_view session_id) {
     const auto it = sessions_.find(session_id);
     if (it == sessions_.end() || it->second->c2s != c2s) return;
@@ -91,6 +95,9 @@ void SessionManager::drop_session(Session& session) {
 
 void SessionManager::forget_account(const Jid& bare, std::string_view condition) {
     if (User* user = find_user(bare.str())) {
+        // Modules seeing the sessions end (session_ending) can tell a
+        // deleted account from a logout, and keep nothing for it.
+        user->exists = false;
         const std::vector<Session*> sessions = user->sessions;
         for (Session* s : sessions) end_session(*s, condition);
         users_.erase(bare.str());

@@ -78,6 +78,30 @@ void SessionManager::add_feature(std::string_view feature) {
     }
 }
 
+void SessionManager::add_filter(int priority, std::string module, Filter filter) {
+    filters_.add(priority, std::move(module), std::move(filter));
+}
+
+Permit SessionManager::permit(const Exchange& e) const {
+    if (filters_.empty()) return Permit::kAllow;
+    // XEP-0016 §2.1: one of the user's resources is never refused another.
+    // Nor is the user's own server: its pings and notices keep the account
+    // working whatever the lists say (docs/privacy.md).
+    const std::string_view peer_bare = e.peer.substr(0, e.peer.find('/'));
+    if (peer_bare == e.user.jid.str() || e.peer == e.user.jid.domain()) return Permit::kAllow;
+    return filters_.check(e);
+}
+
+bool SessionManager::accepts(const Session& to, const xml::Element& stanza,
+                             std::string_view from) const {
+    return permit(Exchange{*to.user, &to, Direction::kIn, stanza, from}) == Permit::kAllow;
+}
+
+bool SessionManager::may_send(const User& user, const Session* from, const xml::Element& stanza,
+                              std::string_view to) const {
+    return permit(Exchange{user, from, Direction::kOut, stanza, to}) == Permit::kAllow;
+}
+
 bool SessionManager::is_local(std::string_view domain) const {
     return std::find(config_.domains.begin(), config_.domains.end(), domain) !=
            config_.domains.end();
@@ -201,6 +225,18 @@ void SessionManager::on_names_synced() {
 
 // ---- stanzas -----------------------------------------------------------
 
+namespace {
+
+// The chain keys' target for `to`. A JID without a node, <domain> or
+// <domain/resource>, is the server's (RFC 6120 §10.5.1, §10.5.2): "host",
+// with the resource left for the handler to look at (announce).
+std::string_view chain_target(const Jid& to) {
+    if (!to.has_node()) return "host";
+    return to.is_bare() ? "bare" : "full";
+}
+
+}  // namespace
+
 void SessionManager::process_out(Session& session, xml::Element&& stanza) {
     session.last_active = std::chrono::steady_clock::now();
     Packet p;
@@ -220,7 +256,7 @@ void SessionManager::process_out(Session& session, xml::Element&& stanza) {
         // RFC 6120 §10.3: no 'to' means the user's own account.
         p.to = session.jid.bare();
     }
-    if (p.to) target = p.to->is_domain() ? "host" : p.to->is_bare() ? "bare" : "full";
+    if (p.to) target = chain_target(*p.to);
     p.stanza = std::move(stanza);
     const Verdict v = out_.dispatch(Chain::keys_for(p, target), p);
     if (v != Verdict::kPass) return;
@@ -237,7 +273,7 @@ void SessionManager::route(xml::Element&& stanza) {
                      stanza.attr("to"), stanza.attr("from"));
         return;
     }
-    if (is_local(to->domain()) && (to->is_domain() || owns(to->bare()))) {
+    if (is_local(to->domain()) && (!to->has_node() || owns(to->bare()))) {
         process_in(std::move(stanza), std::move(*from), std::move(*to));
         return;
     }
@@ -246,11 +282,9 @@ void SessionManager::route(xml::Element&& stanza) {
 
 void SessionManager::process_in(xml::Element&& stanza, Jid from, Jid to) {
     auto run = [this](Packet& p) {
-        const std::string_view target =
-            p.to->is_domain() ? "host" : p.to->is_bare() ? "bare" : "full";
-        finish_in(p, in_.dispatch(Chain::keys_for(p, target), p));
+        finish_in(p, in_.dispatch(Chain::keys_for(p, chain_target(*p.to)), p));
     };
-    if (to.is_domain()) {
+    if (!to.has_node()) {
         Packet p{std::move(stanza), {}, std::move(from), std::move(to)};
         p.kind = stanza::kind_of(p.stanza);
         run(p);

@@ -14,6 +14,7 @@
 
 #include "chain.hpp"
 #include "component/link.hpp"
+#include "filter.hpp"
 #include "sm_config.hpp"
 #include "hash_ring.hpp"
 #include "hooks.hpp"
@@ -53,6 +54,9 @@ public:
     // An account was deleted (its rows are gone, its sessions ended): modules
     // forget what they cache about it. The argument is the bare JID.
     Hook<const std::string&> account_deleted;
+    // deliver handed a message (not an error) for a local user to these of
+    // the user's sessions; XEP-0280 carbons copy it to the others.
+    Hook<const Packet&, const std::vector<Session*>&> message_delivered;
 
     // Threads for CPU-heavy work (PBKDF2 when a password changes).
     WorkerPool& crypto() { return *crypto_; }
@@ -64,6 +68,31 @@ public:
     // Ends every session of `bare` and drops it from the cache, after its
     // account was deleted; runs account_deleted.
     void forget_account(const Jid& bare, std::string_view condition);
+
+    // Privacy (docs/privacy.md): modules that let users refuse
+    // communication (privacy lists, blocking) add filters; `permit` asks
+    // them in priority order and the first refusal decides. A user's own
+    // resources and the user's own server are never refused (XEP-0016 §2.1).
+    void add_filter(int priority, std::string module, Filter filter);
+    Permit permit(const Exchange& exchange) const;
+    // Whether `stanza` from `from` may reach session `to`: delivery asks for
+    // each session it would hand a stanza to.
+    bool accepts(const Session& to, const xml::Element& stanza, std::string_view from) const;
+    // Whether `stanza` may leave `user` - from its session `from`, or from
+    // the account as a whole when nullptr - for `to`: presence asks for
+    // each contact it would send the user's presence to.
+    bool may_send(const User& user, const Session* from, const xml::Element& stanza,
+                  std::string_view to) const;
+
+    // Per-user state a module keeps in User, loaded in the same storage
+    // operation as the account and roster, so that no handler ever sees the
+    // user without it. The loader runs on a storage worker for an existing
+    // account; what it returns installs the state, on the loop. A failing
+    // loader fails the load (stanzas for the user get internal-server-error).
+    using UserLoader =
+        std::function<Result<std::function<void(User&)>>(storage::Driver&, const Jid& bare)>;
+    // Modules sharing state may both ask: a name is added once.
+    void add_user_loader(std::string_view name, UserLoader loader);
 
     // disco#info of the server (XEP-0030): features from the modules.
     void add_feature(std::string_view feature);
@@ -80,6 +109,9 @@ public:
     void send_to(const Session& session, const xml::Element& stanza);
     // Ends a session from our side (replaced, kicked, account gone).
     void end_session(Session& session, std::string_view condition);
+    // Calls `fn` for every session, in no particular order (announcements,
+    // idle pings); `fn` must not start or end sessions.
+    void for_each_session(const std::function<void(Session&)>& fn);
 
     // Loaded users; `with_user` loads (account and roster) when needed and
     // calls back in arrival order. The User lives at least until the
@@ -135,6 +167,8 @@ private:
     Chain out_{"out"};
     std::vector<std::unique_ptr<Module>> modules_;
     std::vector<std::string> features_;
+    Filters filters_;
+    std::vector<std::pair<std::string, UserLoader>> user_loaders_;
 
     StringMap<std::unique_ptr<Session>> sessions_;  // by session id
     StringMap<std::unique_ptr<User>> users_;        // by bare JID

@@ -5,12 +5,18 @@
 #include "storage_config.hpp"
 #include "jid.hpp"
 #include "module.hpp"
+#include "rows.hpp"
 
 namespace jng::sm {
 
 const std::vector<std::string>& default_modules() {
-    static const std::vector<std::string> kDefault = {"roster", "presence", "deliver",
-                                                      "offline", "disco", "ping"};
+    static const std::vector<std::string> kDefault = {"roster", "presence", "privacy",
+                                                      "blocking", "deliver",
+                                                      "offline", "disco", "ping",
+                                                      "announce", "vacation", "version",
+                                                      "time", "carbons",
+                                                      "vcard", "private", "last",
+                                                      "active", "register"};
     return kDefault;
 }
 
@@ -56,6 +62,20 @@ std::optional<SmConfig> load_config(const std::string& path, Log& log, bool debu
     c.user_cache_ttl = std::chrono::seconds(r.integer("cache@user-ttl", 300, 1, 86400));
     c.server_name = r.string("disco@name", "jabberd-ng");
     c.crypto_threads = static_cast<size_t>(r.integer("limits@crypto-threads", 1, 1, 64));
+    c.ping_idle = std::chrono::seconds(r.integer("ping@idle", 300, 0, 86400));
+    c.ping_timeout = std::chrono::seconds(r.integer("ping@timeout", 30, 1, 3600));
+    c.version_hidden = r.boolean("version@hidden", false);
+    const std::string detail = r.choice("version@show", "version", {"name", "version", "os"});
+    c.version_detail = detail == "name" ? VersionDetail::kName
+                       : detail == "os" ? VersionDetail::kOs
+                                        : VersionDetail::kVersion;
+    c.vcard_max_bytes = static_cast<size_t>(
+        r.integer("vcard@max-bytes", 64 * 1024, 1024, storage::kMaxDocumentBytes));
+    c.private_max_bytes = static_cast<size_t>(
+        r.integer("private@max-bytes", 64 * 1024, 1024, storage::kMaxDocumentBytes));
+    // RFC 7677 §4: at least 4096, as c2s's <sasl iterations=> for new accounts.
+    c.register_iterations =
+        static_cast<int>(r.integer("register@iterations", 4096, 4096, 1000000));
     for (const config::Node* a : r.all("admin/jid")) {
         auto j = Jid::parse(a->text);
         if (!j || !j->is_bare()) {

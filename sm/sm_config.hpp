@@ -19,6 +19,10 @@ enum class ConflictPolicy {
     kRename,   // the new session gets a server-chosen resource
 };
 
+// What the version module tells (XEP-0092): our name only, with the version
+// number, or with the operating system as well.
+enum class VersionDetail { kName, kVersion, kOs };
+
 struct SmConfig {
     std::string id = "sm-1";
     component::LinkConfig router;
@@ -38,6 +42,19 @@ struct SmConfig {
     std::string server_name = "jabberd-ng";  // disco identity
     std::vector<std::string> admins;          // bare JIDs
     size_t crypto_threads = 1;                // PBKDF2 for password changes
+    // ping: a session silent for `ping_idle` gets a ping (0: never), and is
+    // ended when it does not answer within `ping_timeout` (XEP-0199 §4.2).
+    std::chrono::seconds ping_idle{300};
+    std::chrono::seconds ping_timeout{30};
+    // version: no answer at all (XEP-0092 §5), or how much it tells.
+    bool version_hidden = false;
+    VersionDetail version_detail = VersionDetail::kVersion;
+    // vcard, private: the largest vCard and private XML element kept, in
+    // bytes of XML (64 KiB leaves room for a small XEP-0153 avatar).
+    size_t vcard_max_bytes = 64 * 1024;
+    size_t private_max_bytes = 64 * 1024;
+    // register: PBKDF2 iterations of the credentials of a changed password.
+    int register_iterations = 4096;
 };
 
 std::optional<SmConfig> load_config(const std::string& path, Log& log, bool debug);

@@ -49,19 +49,29 @@ void SessionManager::with_user(const Jid& bare, std::function<void(Lookup, User*
     if (first) load_user(bare);
 }
 
+void SessionManager::add_user_loader(std::string_view name, UserLoader loader) {
+    for (const auto& [n, l] : user_loaders_) {
+        if (n == name) return;
+    }
+    user_loaders_.emplace_back(std::string(name), std::move(loader));
+}
+
 namespace {
 struct Loaded {
     bool exists = false;
     std::vector<storage::RosterItem> roster;
+    std::vector<std::function<void(User&)>> installs;  // from the modules' user loaders
 };
 }  // namespace
 
 void SessionManager::load_user(const Jid& bare) {
+    std::vector<UserLoader> loaders;
+    for (const auto& [name, loader] : user_loaders_) loaders.push_back(loader);
     storage_->run(
         bare.str(),
-        [node = bare.node(), domain = bare.domain(), owner = bare.str()](
+        [bare, owner = bare.str(), loaders = std::move(loaders)](
             storage::Driver& db) -> Result<Loaded> {
-            auto account = db.authreg().get(node, domain);
+            auto account = db.authreg().get(bare.node(), bare.domain());
             if (!account) return account.error();
             Loaded l;
             l.exists = account->has_value();
@@ -69,6 +79,11 @@ void SessionManager::load_user(const Jid& bare) {
             auto items = db.roster().items(owner);
             if (!items) return items.error();
             l.roster = std::move(*items);
+            for (const UserLoader& loader : loaders) {
+                auto install = loader(db, bare);
+                if (!install) return install.error();
+                l.installs.push_back(std::move(*install));
+            }
             return l;
         },
         [this, bare](Result<Loaded> result) {
@@ -87,6 +102,7 @@ void SessionManager::load_user(const Jid& bare) {
                 std::string key = item.jid;
                 user->roster.emplace(std::move(key), std::move(item));
             }
+            for (auto& install : result->installs) install(*user);
             user->last_used = std::chrono::steady_clock::now();
             User* u = user.get();
             // Non-existent users are cached too (briefly), so a flood of

@@ -1,7 +1,11 @@
 """Fixtures for the integration tests: a real jabberd-ng suite (router, sm,
 c2s) started from the shipped configs on loopback, in a directory of its own,
 torn down after each test. Logs are shown when a test fails, and any
-sanitizer report in them fails the test."""
+sanitizer report in them fails the test.
+
+Storage: SQLite by default; JNG_STORAGE=pgsql runs every suite on the
+PostgreSQL server JNG_TEST_PGSQL names (tools/test starts one), each suite
+in a schema of its own."""
 
 import fcntl
 import os
@@ -19,6 +23,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jng_instance import Instance  # noqa: E402
 
 BUILD_DIR = os.environ.get("JNG_BUILD_DIR", os.path.join(ROOT, "build"))
+STORAGE = os.environ.get("JNG_STORAGE", "sqlite")
+PGSQL_SERVER = os.environ.get("JNG_TEST_PGSQL")
+if STORAGE not in ("sqlite", "pgsql"):
+    raise RuntimeError("JNG_STORAGE is sqlite or pgsql, not %r" % STORAGE)
+if STORAGE == "pgsql" and not PGSQL_SERVER:
+    raise RuntimeError("JNG_STORAGE=pgsql needs JNG_TEST_PGSQL (a conninfo; "
+                       "tests/pgsql_server.sh starts a server)")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 _ports = itertools.count(0)
@@ -35,11 +46,12 @@ def _ephemeral_start():
         return 32768
 
 
-def port_block(size=10):
-    """A base port with `size` free ports after it, distinct per test and per
-    test process. Blocks lie below the ephemeral range (no outgoing
-    connection takes one between this check and the daemon's bind), and each
-    is reserved with a lock file, so test runs side by side never share one."""
+def port_block(size=10, address="127.0.0.1"):
+    """A base port with `size` free ports after it (on `address` too), distinct
+    per test and per test process. Blocks lie below the ephemeral range (no
+    outgoing connection takes one between this check and the daemon's bind),
+    and each is reserved with a lock file, so test runs side by side never
+    share one."""
     low = 20000
     high = max(_ephemeral_start(), low + 100 * size)
     count = (high - low) // size
@@ -55,12 +67,14 @@ def port_block(size=10):
             continue
         ok = True
         for p in range(base, base + size):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-                    break
+            for a in {"127.0.0.1", address}:
+                with socket.socket() as s:
+                    try:
+                        s.bind((a, p))
+                    except OSError:
+                        ok = False
+            if not ok:
+                break
         if ok:
             _reserved.append(lock)
             return base
@@ -77,17 +91,32 @@ class SuiteFactory:
         self.instances = []
 
     def make(self, start=True, domains=("localhost",), sm_ids=("sm-1",), c2s_ids=("c2s-1",),
-             edit=None, log_level="debug", separate_c2s_ports=False):
+             edit=None, log_level="debug", separate_c2s_ports=False, address="127.0.0.1",
+             federation=False, overrides=None, dns_servers=(), base_port=None):
+        """`address`: the loopback address every listener of the suite binds
+        (federation tests give each server its own); `federation`: start the
+        resolver and s2s as well; `overrides` and `dns_servers`: where the
+        resolver finds other servers (see Instance.write_configs);
+        `base_port`: from reserve(), when others must know the ports first."""
         # Short paths: NOTIFY_SOCKET is an AF_UNIX address (108 bytes at most).
         directory = tempfile.mkdtemp(prefix="jng-")
-        inst = Instance(directory, BUILD_DIR, base_port=port_block(), domains=domains,
-                        log_level=log_level)
+        if base_port is None:
+            base_port = port_block(address=address)
+        inst = Instance(directory, BUILD_DIR, base_port=base_port, domains=domains,
+                        address=address, log_level=log_level, storage=STORAGE,
+                        pgsql_server=PGSQL_SERVER)
         inst.write_configs(sm_ids=sm_ids, c2s_ids=c2s_ids, edit=edit,
-                           separate_c2s_ports=separate_c2s_ports)
+                           separate_c2s_ports=separate_c2s_ports, overrides=overrides,
+                           dns_servers=dns_servers)
         self.instances.append(inst)
         if start:
-            inst.start_all(sm_ids=sm_ids, c2s_ids=c2s_ids)
+            inst.start_all(sm_ids=sm_ids, c2s_ids=c2s_ids, federation=federation)
         return inst
+
+    def reserve(self, address="127.0.0.1"):
+        """A base port for a suite made later with make(base_port=...):
+        servers that federate are told each other's ports before they start."""
+        return port_block(address=address)
 
     def finish(self, failed):
         problems = []

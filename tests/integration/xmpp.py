@@ -123,7 +123,7 @@ class Client(slixmpp.ClientXMPP):
     def start(self):
         plain, tls = self.suite.c2s_ports(self.c2s)
         port = tls if self.direct_tls else plain
-        self.connect(("127.0.0.1", port), use_ssl=self.direct_tls,
+        self.connect((self.suite.address, port), use_ssl=self.direct_tls,
                      force_starttls=not self.direct_tls, disable_starttls=self.direct_tls)
 
     async def login(self, timeout=TIMEOUT):
@@ -232,7 +232,7 @@ class Raw:
     def __init__(self, suite, direct_tls=False, port=None, c2s="c2s-1"):
         self.suite = suite
         plain, tls = suite.c2s_ports(c2s)
-        self.sock = socket.create_connection(("127.0.0.1", port or (tls if direct_tls else plain)),
+        self.sock = socket.create_connection((suite.address, port or (tls if direct_tls else plain)),
                                              timeout=TIMEOUT)
         if direct_tls:
             self.sock = tls_context(suite).wrap_socket(self.sock, server_hostname="localhost")
@@ -367,7 +367,7 @@ class Component(slixmpp.ComponentXMPP):
     async def attach(self, timeout=TIMEOUT):
         """Connects to the router: True once the handshake succeeded, False
         when the router refused it."""
-        self.connect("127.0.0.1", self.suite.router_port)
+        self.connect(self.suite.address, self.suite.router_port)
         await asyncio.wait(
             [asyncio.ensure_future(self.online.wait()), asyncio.ensure_future(self.failed.wait())],
             timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -390,7 +390,7 @@ class RawComponent(Raw):
 
     def __init__(self, suite):
         self.suite = suite
-        self.sock = socket.create_connection(("127.0.0.1", suite.router_port), timeout=TIMEOUT)
+        self.sock = socket.create_connection((suite.address, suite.router_port), timeout=TIMEOUT)
         self.buf = b""
 
     def handshake(self, name, secret):
@@ -402,6 +402,62 @@ class RawComponent(Raw):
         self.buf = b""
         self.send("<handshake>%s</handshake>" % hashlib.sha1((stream_id + secret).encode()).hexdigest())
         return self.read_until(re.compile(rb"<handshake\s*/>|</stream:error>"))
+
+
+class RawServer(Raw):
+    """A remote server speaking RFC 6120 server-to-server by hand, connected
+    to the s2s of `suite` from `source` (a loopback address of its own):
+    what a hostile or broken peer sends."""
+
+    NS_DIALBACK = "jabber:server:dialback"
+
+    def __init__(self, suite, source="127.0.0.1", direct_tls=False, cert=None):
+        self.suite = suite
+        self.cert = cert  # PEM with key: offered as TLS client certificate
+        port = suite.s2s_tls_port if direct_tls else suite.s2s_port
+        self.sock = socket.create_connection((suite.address, port), timeout=TIMEOUT,
+                                             source_address=(source, 0))
+        self.buf = b""
+        if direct_tls:
+            self._wrap()
+
+    def _wrap(self, server_name=None):
+        ctx = ssl.create_default_context(cafile=self.suite.cert)
+        if self.cert:
+            ctx.load_cert_chain(self.cert)
+        self.sock = ctx.wrap_socket(self.sock, server_hostname=server_name or self.suite.domains[0])
+        self.buf = b""
+
+    def open_stream(self, frm, to=None):
+        """Sends a stream header from domain `frm`; returns the receiving
+        server's stream header attributes and features (as text)."""
+        self.buf = b""
+        self.send("<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+                  "xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='%s' "
+                  "from='%s' to='%s' version='1.0'>"
+                  % (self.NS_DIALBACK, frm, to or self.suite.domains[0]))
+        header = self.read_header()
+        features = self.read_until("</stream:features>")
+        return header, features[features.index("<stream:features"):]
+
+    def starttls(self, frm, to=None):
+        """A stream, STARTTLS, and the stream again over TLS: returns the
+        header and features of the stream over TLS."""
+        self.open_stream(frm, to)
+        self.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        self.read_until("<proceed")
+        self._wrap(to)
+        return self.open_stream(frm, to)
+
+    def external(self, frm, to=None):
+        """STARTTLS with our certificate, SASL EXTERNAL (XEP-0178) and the
+        restarted stream: an authenticated stream for domain `frm`."""
+        _, features = self.starttls(frm, to)
+        assert "<mechanism>EXTERNAL</mechanism>" in features, features
+        self.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>%s</auth>"
+                  % base64.b64encode(frm.encode()).decode())
+        self.read_until("<success")
+        return self.open_stream(frm, to)
 
 
 # ---- predicates on received stanzas ------------------------------------------
@@ -466,16 +522,45 @@ def error_condition(stanza):
     return None
 
 
-def stored_rows(suite, table, owner):
-    """How many rows of `table` (a jabberd2 collection: "queue",
-    "roster-items", ...) the suite's SQLite database holds for `owner`."""
+def db_rows(suite, sql, params=()):
+    """The rows of `sql` (parameters written `?`) on the suite's database,
+    whichever driver it uses: SQLite read-only, or PostgreSQL in the suite's
+    schema (python3-psycopg2)."""
+    if suite.storage == "pgsql":
+        import psycopg2
+        db = psycopg2.connect(suite.pgsql_conninfo)
+        try:
+            with db.cursor() as cur:
+                cur.execute(sql.replace("?", "%s"), params)
+                return cur.fetchall() if cur.description else []
+        finally:
+            db.close()
     import sqlite3
     db = sqlite3.connect("file:%s?mode=ro" % suite.database, uri=True)
     try:
-        return db.execute('SELECT COUNT(*) FROM "%s" WHERE "collection-owner" = ?' % table,
-                          (owner,)).fetchone()[0]
+        return db.execute(sql, params).fetchall()
     finally:
         db.close()
+
+
+def collection_owner_tables(suite):
+    """The tables of the suite's database with a "collection-owner" column."""
+    if suite.storage == "pgsql":
+        rows = db_rows(suite, "SELECT table_name FROM information_schema.columns"
+                              " WHERE table_schema = current_schema()"
+                              " AND column_name = 'collection-owner'")
+    else:
+        rows = db_rows(suite, "SELECT m.name FROM sqlite_master AS m"
+                              " JOIN pragma_table_info(m.name) AS c"
+                              " WHERE m.type = 'table' AND c.name = 'collection-owner'")
+    return sorted(r[0] for r in rows)
+
+
+def stored_rows(suite, table, owner):
+    """How many rows of `table` (a jabberd2 collection: "queue",
+    "roster-items", ...) the suite's database holds for `owner`."""
+    return db_rows(suite, 'SELECT COUNT(*) FROM "%s" WHERE "collection-owner" = ?' % table,
+                   (owner,))[0][0]
 
 
 def stream_error(text):
