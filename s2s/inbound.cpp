@@ -20,15 +20,6 @@ Wire::Limits limits_of(const S2sConfig& c) {
                         c.karma_burst};
 }
 
-xml::Element dialback_answer(std::string_view name, std::string_view from, std::string_view to,
-                             std::string_view type) {
-    xml::Element e(name, dialback::kNs);
-    e.set_attr("from", from);
-    e.set_attr("to", to);
-    e.set_attr("type", type);
-    return e;
-}
-
 }  // namespace
 
 InStream::InStream(Server& server, uint64_t id, std::unique_ptr<net::Stream> stream,
@@ -223,28 +214,49 @@ void InStream::dialback_result(const xml::Element& e) {
     const std::string local = *to;
     if (!server_.is_local(local)) {
         // XEP-0220 §2.4: an error for this pair only; the stream stays.
-        xml::Element err = dialback_answer("result", local, remote, "error");
-        err.add("error", ns::kClient).set_attr("type", "cancel").add("item-not-found", ns::kStanzas);
-        wire_.send(err);
+        wire_.send(dialback::error("result", local, remote, "item-not-found"));
+        return;
+    }
+    const tls::Session* tls = wire_.stream().tls();
+    if (server_.config().require_valid_certs &&
+        (!tls || !certificate_authenticates(tls->peer_certificate(), remote))) {
+        // Our policy wants a certificate that proves the sender domain;
+        // dialback alone proves only its DNS (XEP-0220 §2.4, not-authorized).
+        server_.log().notice("inbound {} ({}): dialback for {} refused: no valid certificate",
+                             id_, peer(), remote);
+        wire_.send(dialback::error("result", local, remote, "not-authorized"));
         return;
     }
     ++pending_verifications_;
     server_.verify_key(
         remote, local, stream_id_, e.text(),
-        [this, w = lifeline_.watch(), remote, local](bool valid) {
+        [this, w = lifeline_.watch(), remote, local](const dialback::Verdict& verdict) {
             if (!net::alive(w) || wire_.closing()) return;
             --pending_verifications_;
-            if (valid) {
-                pairs_.emplace(remote, local);
-                server_.log().info("inbound {} ({}): {} authenticated by dialback", id_, peer(),
-                                   remote);
-                wire_.send(dialback_answer("result", local, remote, "valid"));
-                return;
+            switch (verdict.kind) {
+                case dialback::Verdict::Kind::kValid:
+                    pairs_.emplace(remote, local);
+                    server_.log().info("inbound {} ({}): {} authenticated by dialback", id_,
+                                       peer(), remote);
+                    wire_.send(dialback::answer("result", local, remote, "valid"));
+                    return;
+                case dialback::Verdict::Kind::kInvalid:
+                    // XEP-0220 §2.2.1: a spoofing attempt; the stream ends.
+                    server_.log().notice("inbound {} ({}): dialback key for {} did not verify",
+                                         id_, peer(), remote);
+                    wire_.send(dialback::answer("result", local, remote, "invalid"));
+                    wire_.fail("not-authorized", "dialback verification failed");
+                    return;
+                case dialback::Verdict::Kind::kError:
+                    // XEP-0220 §2.4: the authoritative server could not be
+                    // asked, which says nothing about the key: a dialback
+                    // error for this pair, and the stream (and any pair
+                    // already verified on it) stays.
+                    server_.log().notice("inbound {} ({}): could not verify the key for {}: {}",
+                                         id_, peer(), remote, verdict.condition);
+                    wire_.send(dialback::error("result", local, remote, verdict.condition));
+                    return;
             }
-            server_.log().notice("inbound {} ({}): dialback key for {} did not verify", id_,
-                                 peer(), remote);
-            wire_.send(dialback_answer("result", local, remote, "invalid"));
-            wire_.fail("not-authorized", "dialback verification failed");
         });
 }
 
@@ -257,12 +269,16 @@ void InStream::dialback_verify(const xml::Element& e) {
         wire_.fail("improper-addressing", "dialback verify without valid from/to/id");
         return;
     }
-    xml::Element answer = dialback_answer("verify", *to, *from, "invalid");
-    answer.set_attr("id", id);
-    if (server_.is_local(*to) &&
-        dialback::same_key(server_.dialback_key(*from, *to, id), e.text())) {
-        answer.set_attr("type", "valid");
+    xml::Element answer;
+    if (!server_.is_local(*to)) {
+        // XEP-0220 §2.2.2: a 'to' we do not host is a dialback error, not
+        // a verdict on the key.
+        answer = dialback::error("verify", *to, *from, "item-not-found");
+    } else {
+        const bool valid = dialback::same_key(server_.dialback_key(*from, *to, id), e.text());
+        answer = dialback::answer("verify", *to, *from, valid ? "valid" : "invalid");
     }
+    answer.set_attr("id", id);
     wire_.send(answer);
     // A stream opened only to verify keys is done authenticating.
     auth_timer_.stop();

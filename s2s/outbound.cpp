@@ -5,8 +5,10 @@
 
 #include "dialback.hpp"
 #include "identity.hpp"
+#include "jid.hpp"
 #include "ns.hpp"
 #include "sasl/encoding.hpp"
+#include "stanza.hpp"
 
 namespace jng::s2s {
 
@@ -85,6 +87,11 @@ void OutConn::set_state(State next) {
 OutConn::Auth OutConn::auth(std::string_view local) const {
     const auto it = auth_.find(local);
     return it == auth_.end() ? Auth::kNone : it->second;
+}
+
+bool OutConn::authenticated() const {
+    return std::any_of(auth_.begin(), auth_.end(),
+                       [](const auto& kv) { return kv.second == Auth::kValid; });
 }
 
 void OutConn::connected() {
@@ -210,15 +217,30 @@ void OutConn::on_element(xml::Element&& e) {
         case State::kReady:
             if (e.is("result", dialback::kNs)) {
                 const std::string local(e.attr("to"));
-                if (auth(local) != Auth::kPending) return;
-                const bool valid = e.attr("type") == "valid";
+                // XEP-0220 §2.1.1: only the answer to a request of ours on
+                // this stream counts (§3.1: unsolicited results are attacks).
+                auto from = jid::nameprep(e.attr("from"));
+                if (!from || *from != remote_ || auth(local) != Auth::kPending) return;
+                const std::string_view type = e.attr("type");
+                const bool valid = type == "valid";
                 auth_[local] = valid ? Auth::kValid : Auth::kFailed;
-                server_.log().info("s2s to {}: dialback for {} {}", remote_, local,
-                                   valid ? "accepted" : "refused");
-                route_.on_auth(*this, local, valid);
+                if (valid) {
+                    server_.log().info("s2s to {}: dialback for {} accepted", remote_, local);
+                    route_.on_auth(*this, local, true);
+                } else if (type == "error") {
+                    // §2.4: no verdict on our key; try again later.
+                    server_.log().notice("s2s to {}: dialback error for {}: {}", remote_, local,
+                                         stanza::error_condition(e));
+                    route_.on_auth(*this, local, false, "remote-server-timeout");
+                } else {
+                    // §2.1.1: refused; what was queued fails with
+                    // internal-server-error.
+                    server_.log().notice("s2s to {}: dialback for {} refused", remote_, local);
+                    route_.on_auth(*this, local, false, "internal-server-error");
+                }
             } else if (e.is("verify", dialback::kNs)) {
                 route_.on_verify_answer(e.attr("id"), e.attr("from"), e.attr("to"),
-                                        e.attr("type") == "valid");
+                                        dialback::verdict_of(e));
             } else {
                 // Our streams carry stanzas one way (RFC 6120 §4.2.1).
                 server_.log().debug("s2s to {}: ignoring <{}/> on an outbound stream", remote_,
@@ -234,7 +256,7 @@ void OutConn::authenticate(const std::string& local) {
     if (a == Auth::kValid || a == Auth::kPending) return;
     if (!dialback_offered_ || stream_id_.empty()) {
         auth_[local] = Auth::kFailed;
-        route_.on_auth(*this, local, false);
+        route_.on_auth(*this, local, false, "remote-server-not-found");
         return;
     }
     auth_[local] = Auth::kPending;
@@ -302,7 +324,7 @@ void OutRoute::send(const std::string& local, xml::Element&& stanza) {
 }
 
 void OutRoute::verify(const std::string& receiving, const std::string& stream_id,
-                      const std::string& key, std::function<void(bool)> done) {
+                      const std::string& key, std::function<void(const dialback::Verdict&)> done) {
     verifies_.push_back(Verify{receiving, stream_id, key, std::move(done)});
     if (conn_ && conn_->ready()) {
         send_verifies();
@@ -314,13 +336,22 @@ void OutRoute::verify(const std::string& receiving, const std::string& stream_id
 void OutRoute::start(const std::string& local) {
     first_local_ = local;
     state_ = State::kResolving;
-    server_.resolve(remote_, [this, w = lifeline_.watch()](Result<std::vector<Target>> r) {
+    server_.resolve(remote_, [this, w = lifeline_.watch()](Resolution r) {
         if (!net::alive(w) || state_ != State::kResolving) return;
-        if (!r) {
-            attempt_failed(r.message(), r.message().find("timeout") != std::string::npos);
+        if (r.targets.empty() && r.condition == "remote-server-not-found") {
+            // DNS has spoken (and the resolver keeps saying so for its
+            // negative TTL): retrying would only delay the bounce.
+            server_.log().warning("s2s to {}: {}", remote_, r.why);
+            attempts_ = 0;
+            state_ = State::kIdle;
+            fail_everything(r.condition, r.why);
             return;
         }
-        targets_ = std::move(*r);
+        if (r.targets.empty()) {
+            attempt_failed(r.why, true);
+            return;
+        }
+        targets_ = std::move(r.targets);
         next_target_ = 0;
         timed_out_ = false;
         try_target();
@@ -353,8 +384,10 @@ void OutRoute::attempt_failed(std::string_view why, bool timeout) {
 }
 
 void OutRoute::on_ready(OutConn& conn) {
+    // Attempts start over once a domain authenticates (flush), not here:
+    // a server that negotiates and then never authenticates us must not
+    // be retried forever.
     state_ = State::kConnected;
-    attempts_ = 0;
     std::vector<std::string> locals;
     for (const auto& q : queue_) {
         if (std::find(locals.begin(), locals.end(), q.local) == locals.end()) {
@@ -371,16 +404,18 @@ void OutRoute::on_ready(OutConn& conn) {
     send_verifies();
 }
 
-void OutRoute::on_auth(OutConn& conn, const std::string& local, bool valid) {
+void OutRoute::on_auth(OutConn& conn, const std::string& local, bool valid,
+                       std::string_view condition) {
     (void)conn;
     if (valid) {
         flush(local);
     } else {
-        bounce_local(local, "remote-server-not-found");
+        bounce_local(local, condition);
     }
 }
 
 void OutRoute::flush(const std::string& local) {
+    attempts_ = 0;
     std::deque<Queued> rest;
     for (auto& q : queue_) {
         if (q.local == local) {
@@ -402,12 +437,13 @@ void OutRoute::send_verifies() {
 }
 
 void OutRoute::on_verify_answer(std::string_view stream_id, std::string_view from,
-                                std::string_view to, bool valid) {
+                                std::string_view to, const dialback::Verdict& verdict) {
     for (auto it = verifies_.begin(); it != verifies_.end(); ++it) {
         if (it->sent && it->stream_id == stream_id && it->receiving == to && from == remote_) {
             auto done = std::move(it->done);
             verifies_.erase(it);
-            done(valid);
+            attempts_ = 0;
+            done(verdict);
             break;
         }
     }
@@ -435,9 +471,10 @@ void OutRoute::fail_everything(std::string_view condition, std::string_view text
     for (const auto& q : queue_) server_.bounce(q.stanza, condition, text);
     queue_.clear();
     queue_bytes_ = 0;
+    // XEP-0220 §2.4: the authoritative server could not be asked.
     auto verifies = std::move(verifies_);
     verifies_.clear();
-    for (auto& v : verifies) v.done(false);
+    for (auto& v : verifies) v.done(dialback::Verdict::error(std::string(condition)));
 }
 
 void OutRoute::release_connection() {
@@ -451,14 +488,22 @@ void OutRoute::on_closed(OutConn& conn, std::string_view reason, bool was_ready)
                         reason);
     release_connection();
     if (was_ready) {
-        state_ = State::kIdle;
         // Sent verifications died with the stream: ask again on the next one.
         for (auto& v : verifies_) v.sent = false;
-        if (!queue_.empty()) {
-            start(queue_.front().local);
-        } else if (!verifies_.empty()) {
-            start(verifies_.front().receiving);
+        state_ = State::kIdle;
+        if (queue_.empty() && verifies_.empty()) return;
+        if (!conn.authenticated()) {
+            // Closed while we waited for our dialback result or for a
+            // verification: XEP-0220 §2.1.1 treats that as a dialback
+            // error - a failed attempt, retried after the delay and
+            // finally bounced with remote-server-timeout.
+            attempt_failed(std::string("closed before authenticating: ") + std::string(reason),
+                           true);
+            return;
         }
+        // A stream that carried stanzas ended (idle, restart of the
+        // peer): a new one for what is left.
+        start(queue_.empty() ? verifies_.front().receiving : queue_.front().local);
         return;
     }
     if (reason.find("timed out") != std::string_view::npos) timed_out_ = true;

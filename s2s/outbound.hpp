@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "dialback.hpp"
 #include "net/loop.hpp"
 #include "server.hpp"
 #include "wire.hpp"
@@ -42,8 +43,12 @@ public:
     OutConn& operator=(const OutConn&) = delete;
 
     State state() const { return state_; }
-    bool ready() const { return state_ == State::kReady; }
+    // Negotiated and not closing: a stream that is going away takes no
+    // more stanzas (they would be lost), the route queues them instead.
+    bool ready() const { return state_ == State::kReady && !wire_->closing(); }
     Auth auth(std::string_view local) const;
+    // Some local domain may send on this stream: it reached the server.
+    bool authenticated() const;
     // Starts authenticating `local` on this stream (dialback); the route hears
     // the outcome through on_auth.
     void authenticate(const std::string& local);
@@ -90,7 +95,7 @@ public:
     // Asks the remote (authoritative) server whether `key` is valid for the
     // stream `stream_id` it opened to our `receiving` domain.
     void verify(const std::string& receiving, const std::string& stream_id, const std::string& key,
-                std::function<void(bool)> done);
+                std::function<void(const dialback::Verdict&)> done);
     // Nothing queued, nothing pending, no connection: the route may go.
     bool idle() const;
     // The daemon stops: what is queued was never delivered; say so.
@@ -98,9 +103,11 @@ public:
 
     // From the connection.
     void on_ready(OutConn& conn);
-    void on_auth(OutConn& conn, const std::string& local, bool valid);
+    // `local` may send (valid), or its stanzas bounce with `condition`.
+    void on_auth(OutConn& conn, const std::string& local, bool valid,
+                 std::string_view condition = {});
     void on_verify_answer(std::string_view stream_id, std::string_view from, std::string_view to,
-                          bool valid);
+                          const dialback::Verdict& verdict);
     void on_closed(OutConn& conn, std::string_view reason, bool was_ready);
 
 private:
@@ -115,7 +122,7 @@ private:
         std::string receiving;
         std::string stream_id;
         std::string key;
-        std::function<void(bool)> done;
+        std::function<void(const dialback::Verdict&)> done;
         bool sent = false;
     };
 

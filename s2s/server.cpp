@@ -159,7 +159,7 @@ void Server::accept(int fd, std::string peer, bool direct_tls) {
     }
     ++from_ip;
     const uint64_t id = next_inbound_++;
-    log_.debug("inbound {} from {}", id, stream->peer());
+    log_.debug("inbound {} from {}{}", id, stream->peer(), direct_tls ? " (direct TLS)" : "");
     inbound_.emplace(id, std::make_unique<InStream>(*this, id, std::move(stream), direct_tls));
 }
 
@@ -194,7 +194,7 @@ OutRoute& Server::route_to(std::string_view remote) {
 
 void Server::verify_key(std::string_view originating, std::string_view receiving,
                         std::string_view stream_id, std::string_view key,
-                        std::function<void(bool)> done) {
+                        std::function<void(const dialback::Verdict&)> done) {
     route_to(originating)
         .verify(std::string(receiving), std::string(stream_id), std::string(key), std::move(done));
 }
@@ -219,8 +219,7 @@ void Server::on_router_element(xml::Element&& e) {
 
 // ---- the resolver -----------------------------------------------------------
 
-void Server::resolve(std::string_view domain,
-                     std::function<void(Result<std::vector<Target>>)> done) {
+void Server::resolve(std::string_view domain, std::function<void(Resolution)> done) {
     const std::string id = "r" + std::to_string(next_iq_++);
     xml::Element iq("iq", ns::kClient);
     iq.set_attr("type", "get");
@@ -234,7 +233,7 @@ void Server::resolve(std::string_view domain,
             if (auto it = resolving_.find(id); it != resolving_.end()) {
                 auto cb = std::move(it->second.done);
                 resolving_.erase(it);
-                cb(fail("resolver timeout"));
+                cb(Resolution{{}, "remote-server-timeout", "no answer from the resolver"});
             }
         });
     });
@@ -250,9 +249,13 @@ void Server::on_resolver_answer(const xml::Element& iq) {
     resolving_.erase(it);
     if (iq.attr("type") == "error") {
         const std::string condition = stanza::error_condition(iq);
-        done(fail(condition == "remote-server-timeout"
-                      ? "DNS timeout"
-                      : "not found in DNS (" + condition + ")"));
+        // docs/protocol.md §8: not-found is what DNS says; bad-request, a
+        // name that cannot exist. Anything else may pass.
+        if (condition == "remote-server-not-found" || condition == "bad-request") {
+            done(Resolution{{}, "remote-server-not-found", "not found in DNS (" + condition + ")"});
+        } else {
+            done(Resolution{{}, "remote-server-timeout", "no DNS answer (" + condition + ")"});
+        }
         return;
     }
     std::vector<Target> targets;
@@ -270,10 +273,10 @@ void Server::on_resolver_answer(const xml::Element& iq) {
         }
     }
     if (targets.empty()) {
-        done(fail("no usable target in the resolver's answer"));
+        done(Resolution{{}, "remote-server-not-found", "no usable target in the resolver's answer"});
         return;
     }
-    done(std::move(targets));
+    done(Resolution{std::move(targets), {}, {}});
 }
 
 }  // namespace jng::s2s

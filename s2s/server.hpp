@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "component/link.hpp"
+#include "dialback.hpp"
 #include "log.hpp"
 #include "net/listener.hpp"
 #include "net/loop.hpp"
@@ -29,6 +30,16 @@ struct Target {
     std::string address;
     uint16_t port = 5269;
     bool direct_tls = false;
+};
+
+// The resolver's answer for a remote domain: where to connect, or - without
+// targets - the stanza error condition for what waits to go there, and why.
+// remote-server-not-found is DNS's final word (no such domain, no XMPP
+// service); anything else (remote-server-timeout) may pass.
+struct Resolution {
+    std::vector<Target> targets;
+    std::string condition;
+    std::string why;
 };
 
 class Server {
@@ -65,10 +76,9 @@ public:
     // stream `stream_id` it opened to `receiving`.
     void verify_key(std::string_view originating, std::string_view receiving,
                     std::string_view stream_id, std::string_view key,
-                    std::function<void(bool valid)> done);
+                    std::function<void(const dialback::Verdict&)> done);
 
-    void resolve(std::string_view domain,
-                 std::function<void(Result<std::vector<Target>>)> done);
+    void resolve(std::string_view domain, std::function<void(Resolution)> done);
 
     // Inbound connection accounting (flood limits).
     void inbound_closed(InStream& stream);
@@ -99,7 +109,7 @@ private:
     StringMap<std::string> names_;
 
     struct PendingResolve {
-        std::function<void(Result<std::vector<Target>>)> done;
+        std::function<void(Resolution)> done;
         std::unique_ptr<net::Timer> timeout;
     };
     StringMap<PendingResolve> resolving_;  // by iq id

@@ -1,17 +1,12 @@
 // Wire: the shared plumbing of s2s streams.
 #include "wire.hpp"
 
-#include "dialback.hpp"
-#include "ns.hpp"
+#include <fmt/format.h>
+
 #include "random.hpp"
 #include "stanza.hpp"
-#include "xml/serializer.hpp"
 
 namespace jng::s2s {
-
-namespace {
-constexpr xml::StreamContext kServerStream{ns::kServer};
-}
 
 Wire::Wire(net::Loop& loop, std::unique_ptr<net::Stream> stream, const Limits& limits,
            Handlers handlers)
@@ -20,7 +15,13 @@ Wire::Wire(net::Loop& loop, std::unique_ptr<net::Stream> stream, const Limits& l
       limits_(limits),
       handlers_(std::move(handlers)),
       karma_(limits.karma_rate, limits.karma_burst),
-      idle_timer_(loop, [this] { fail("connection-timeout", "idle"); }),
+      idle_timer_(loop, [this] {
+          // An unused stream is closed, not failed: the peer did nothing
+          // wrong (RFC 6120 §4.4). Only stanzas (and stream negotiation)
+          // count as use - whitespace keepalives, both sides' included,
+          // would otherwise keep every stream open forever.
+          close(fmt::format("idle: no stanza for {} s", limits_.idle_timeout.count()));
+      }),
       keepalive_timer_(loop, [this] {
           // RFC 6120 §4.6.1: whitespace keeps NATs and the peer's idle
           // checks from closing a quiet stream (never before our header:
@@ -54,6 +55,7 @@ void Wire::open(const xml::Element& attributes) {
     attrs.set_attr("version", "1.0");
     stream_->write(xml::stream_header(ns::kServer, attrs));
     opened_ = true;
+    touch();
 }
 
 void Wire::send(const xml::Element& element) {
@@ -61,6 +63,7 @@ void Wire::send(const xml::Element& element) {
     out_.clear();
     xml::serialize(element, out_, kServerStream);
     stream_->write(out_);
+    touch();
     keepalive_timer_.start(limits_.keepalive);
 }
 
@@ -83,7 +86,7 @@ void Wire::fail(std::string_view condition, std::string_view text) {
 
 void Wire::close(std::string_view reason) {
     if (stream_->closing()) return;
-    stream_->write(xml::kStreamClose);
+    if (opened_) stream_->write(xml::kStreamClose);
     stream_->close(reason);
 }
 
@@ -99,7 +102,6 @@ void Wire::start_tls(std::unique_ptr<tls::Session> session) {
 
 void Wire::on_data(std::string_view data) {
     const auto watch = lifeline_.watch();
-    touch();
     if (!karma_.take(data.size())) {
         stream_->pause_reading();
         karma_timer_.start(karma_.wait_time());
@@ -109,9 +111,11 @@ void Wire::on_data(std::string_view data) {
         if (stream_->closing()) return;
         switch (ev->kind) {
             case xml::StreamEvent::Kind::kOpen:
+                touch();
                 if (handlers_.on_open) handlers_.on_open(*ev);
                 break;
             case xml::StreamEvent::Kind::kElement:
+                touch();
                 if (handlers_.on_element) handlers_.on_element(std::move(ev->element));
                 break;
             case xml::StreamEvent::Kind::kClose: close("peer closed its stream"); return;

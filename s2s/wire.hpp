@@ -9,13 +9,20 @@
 #include <string>
 #include <string_view>
 
+#include "dialback.hpp"
 #include "karma.hpp"
 #include "net/loop.hpp"
 #include "net/stream.hpp"
+#include "ns.hpp"
 #include "xml/element.hpp"
+#include "xml/serializer.hpp"
 #include "xml/stream_reader.hpp"
 
 namespace jng::s2s {
+
+// How elements are written in our server streams: stanzas in jabber:server,
+// dialback elements with the 'db' prefix our stream header declares.
+inline constexpr xml::StreamContext kServerStream{ns::kServer, dialback::kNs, "db"};
 
 class Wire {
 public:
@@ -50,6 +57,7 @@ public:
     void send_raw(std::string_view text);
     // Stream error (opening a stream first if we have not), then close.
     void fail(std::string_view condition, std::string_view text = {});
+    // </stream:stream> (if our header is out), then close.
     void close(std::string_view reason);
 
     // A new stream on the same connection (after STARTTLS or SASL): the
@@ -61,6 +69,7 @@ public:
 
 private:
     void on_data(std::string_view data);
+    // A stream header or an element went either way: the stream is in use.
     void touch();
 
     net::Loop& loop_;

@@ -48,6 +48,8 @@ struct Writer {
     std::string& out;
     std::string_view content_ns;  // empty: standalone
     bool in_stream;
+    std::string_view prefixed_ns = {};  // see StreamContext
+    std::string_view prefix = {};
 
     // The namespace an element is written in: a stanza at the stream level
     // (and its content) takes the stream's content namespace; a stanza nested
@@ -63,12 +65,16 @@ struct Writer {
     void write(const Element& e, std::string_view inherited_ns) {
         const std::string_view ens = effective_ns(e, inherited_ns);
         const bool stream_prefixed = ens == ns::kStream;
+        const bool header_prefixed = in_stream && !prefixed_ns.empty() && ens == prefixed_ns;
         out.push_back('<');
         if (stream_prefixed) out.append("stream:");
+        if (header_prefixed) out.append(prefix).push_back(':');
         out.append(e.name());
         std::string_view child_default = inherited_ns;
         if (stream_prefixed) {
             if (!in_stream) out.append(" xmlns:stream='http://etherx.jabber.org/streams'");
+        } else if (header_prefixed) {
+            // Declared on the stream header; the default namespace stays.
         } else if (ens != inherited_ns) {
             out.append(" xmlns='");
             append_escaped<true>(out, ens);
@@ -105,6 +111,7 @@ struct Writer {
         }
         out.append("</");
         if (stream_prefixed) out.append("stream:");
+        if (header_prefixed) out.append(prefix).push_back(':');
         out.append(e.name());
         out.push_back('>');
     }
@@ -131,7 +138,8 @@ std::string to_string(const Element& element) {
 }
 
 void serialize(const Element& element, std::string& out, const StreamContext& context) {
-    Writer{out, context.content_ns, true}.write(element, context.content_ns);
+    Writer{out, context.content_ns, true, context.prefixed_ns, context.prefix}.write(
+        element, context.content_ns);
 }
 
 std::string to_string(const Element& element, const StreamContext& context) {

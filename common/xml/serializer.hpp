@@ -16,6 +16,11 @@ namespace jng::xml {
 // prefix the stream header declared.
 struct StreamContext {
     std::string_view content_ns;
+    // A further namespace the stream header declared with a prefix: its
+    // elements are written with that prefix instead of an xmlns (XEP-0220
+    // §2: dialback elements MUST use the 'db' prefix of the header).
+    std::string_view prefixed_ns = {};
+    std::string_view prefix = {};
 };
 
 // Standalone XML: every namespace declared, usable outside any stream

@@ -21,13 +21,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from dns_server import Unbound
 from jng_instance import ETC, DaemonFailed, binary_path
 
 NS = "urn:jabberd-ng:resolver:1"
 ACCEPT = "jabber:component:accept"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
-UNBOUND = "/usr/sbin/unbound"
 
 WEIGHTED_DOMAINS = 30
 
@@ -70,86 +70,6 @@ ZONE = [
 
 
 # ---- DNS servers -------------------------------------------------------------
-
-def dns_query(name, qtype):
-    """A DNS query message (RFC 1035 §4.1) for `name`."""
-    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split("."))
-    return struct.pack(">HHHHHH", 0x4a4e, 0x0100, 1, 0, 0, 0) + labels + b"\0" + \
-        struct.pack(">HH", qtype, 1)
-
-
-class Unbound:
-    """unbound in the foreground, unprivileged in all it does: a high port
-    on 127.0.0.1, its config, log and nothing else in `directory`, no
-    control socket, no chroot, no user switch, no trust anchor."""
-
-    def __init__(self, directory, port):
-        self.dir = directory
-        self.port = port
-        self.proc = None
-        os.makedirs(directory, exist_ok=True)
-        self.conf = os.path.join(directory, "unbound.conf")
-        self.log = os.path.join(directory, "unbound.log")
-        lines = [
-            "server:",
-            "  interface: 127.0.0.1",
-            "  port: %d" % port,
-            "  do-ip6: no",
-            "  do-daemonize: no",
-            "  username: \"\"",
-            "  chroot: \"\"",
-            "  directory: \"%s\"" % directory,
-            "  pidfile: \"\"",
-            "  use-syslog: no",
-            "  logfile: \"%s\"" % self.log,
-            "  log-queries: yes",
-            "  verbosity: 0",
-            "  num-threads: 1",
-            "  module-config: \"iterator\"",
-            "  access-control: 127.0.0.0/8 allow",
-            "  local-zone: \"test.\" static",
-            "  local-zone: \"refused.test.\" always_refuse",
-        ] + ["  local-data: \"%s\"" % r for r in ZONE] + [
-            "remote-control:",
-            "  control-enable: no",
-        ]
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-
-    def start(self, timeout=10):
-        self.proc = subprocess.Popen([UNBOUND, "-d", "-c", self.conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(0.2)
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise DaemonFailed("unbound exited: %s" % self.queries())
-                s.sendto(dns_query("fb.test", 1), ("127.0.0.1", self.port))
-                try:
-                    s.recv(512)
-                    return
-                except socket.timeout:
-                    continue
-        raise DaemonFailed("unbound did not answer within %ss" % timeout)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def queries(self):
-        """What unbound logged: one line per query it received."""
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
 
 class SilentDns:
     """A UDP socket that takes every query and answers none: a dead server
@@ -326,7 +246,8 @@ def router(suites):
 def dns(router):
     # The instance's port block is reserved for this test; the router uses
     # its first ports only.
-    server = Unbound(router.path("unbound"), router.base_port + 7)
+    server = Unbound(router.path("unbound"), router.base_port + 7, ZONE,
+                     zones=(("test.", "static"), ("refused.test.", "always_refuse")))
     server.start()
     yield server
     server.stop()

@@ -1,9 +1,10 @@
 // s2s building blocks: certificate identities (RFC 6125 as RFC 6120 §13.7
-// uses it) and XEP-0185 dialback keys.
+// uses it), XEP-0185 dialback keys and the XEP-0220 elements.
 #include <catch.hpp>
 
 #include "dialback.hpp"
 #include "identity.hpp"
+#include "wire.hpp"
 
 using jng::s2s::certificate_names;
 using jng::tls::PeerCertificate;
@@ -74,4 +75,48 @@ TEST_CASE("XEP-0185 dialback key") {
     CHECK(jng::s2s::dialback::same_key("abc", "abc"));
     CHECK_FALSE(jng::s2s::dialback::same_key("abc", "abd"));
     CHECK_FALSE(jng::s2s::dialback::same_key("", ""));
+}
+
+TEST_CASE("dialback answers and errors as a server stream carries them") {
+    namespace db = jng::s2s::dialback;
+    using jng::s2s::kServerStream;
+    using jng::xml::to_string;
+    // XEP-0220 §2: with the 'db' prefix our stream header declares.
+    CHECK(to_string(db::answer("result", "montague.example", "capulet.example", "valid"),
+                    kServerStream) ==
+          "<db:result from='montague.example' to='capulet.example' type='valid'/>");
+    // §2.4: the <error/> is in jabber:server, the stream's own namespace.
+    CHECK(to_string(db::error("verify", "montague.example", "capulet.example", "item-not-found"),
+                    kServerStream) ==
+          "<db:verify from='montague.example' to='capulet.example' type='error'>"
+          "<error type='cancel'>"
+          "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></db:verify>");
+    CHECK(to_string(db::error("result", "montague.example", "capulet.example",
+                              "remote-server-timeout"),
+                    kServerStream) ==
+          "<db:result from='montague.example' to='capulet.example' type='error'>"
+          "<error type='wait'>"
+          "<remote-server-timeout xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
+          "</db:result>");
+}
+
+TEST_CASE("the verdict in an authoritative server's db:verify") {
+    namespace db = jng::s2s::dialback;
+    auto verify = [](const char* type) {
+        jng::xml::Element v("verify", db::kNs);
+        v.set_attr("from", "montague.example").set_attr("to", "capulet.example");
+        v.set_attr("id", "417GAF25");
+        if (type) v.set_attr("type", type);
+        return db::verdict_of(v);
+    };
+    CHECK(verify("valid").kind == db::Verdict::Kind::kValid);
+    CHECK(verify("invalid").kind == db::Verdict::Kind::kInvalid);
+    // Anything but an explicit "valid" is no proof.
+    CHECK(verify(nullptr).kind == db::Verdict::Kind::kInvalid);
+    CHECK(verify("VALID").kind == db::Verdict::Kind::kInvalid);
+    // §2.4's table: the authoritative server's item-not-found becomes
+    // remote-server-not-found for the initiating server.
+    const auto error = verify("error");
+    CHECK(error.kind == db::Verdict::Kind::kError);
+    CHECK(error.condition == "remote-server-not-found");
 }

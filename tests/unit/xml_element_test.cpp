@@ -67,6 +67,23 @@ TEST_CASE("stream namespace uses the stream prefix") {
           "<not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>");
 }
 
+TEST_CASE("a namespace the stream header declared keeps its prefix") {
+    // XEP-0220 §2: <db:result/>, with the 'db' prefix of the stream header.
+    Element r("result", "jabber:server:dialback");
+    r.set_attr("from", "a.example").set_attr("to", "b.example").set_attr("type", "error");
+    r.add("error", jng::ns::kServer).set_attr("type", "cancel").add("item-not-found",
+                                                                     jng::ns::kStanzas);
+    const jng::xml::StreamContext server{jng::ns::kServer, "jabber:server:dialback", "db"};
+    CHECK(to_string(r, server) ==
+          "<db:result from='a.example' to='b.example' type='error'><error type='cancel'>"
+          "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></db:result>");
+    // Without that declaration: an ordinary default namespace.
+    CHECK(to_string(r, {jng::ns::kServer}) ==
+          "<result xmlns='jabber:server:dialback' from='a.example' to='b.example' type='error'>"
+          "<error xmlns='jabber:server' type='cancel'>"
+          "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></result>");
+}
+
 TEST_CASE("round trip preserves tree") {
     const char* xml =
         "<message xmlns='jabber:client' xml:lang='en' type='chat' to='x@y/z'>"
