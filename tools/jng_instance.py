@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ETC = os.path.join(ROOT, "etc")
 
-DAEMONS = ("router", "resolver", "sm", "s2s", "c2s")
+DAEMONS = ("router", "resolver", "sm", "muc", "s2s", "c2s")
 # Started first to last, stopped last to first.
 
 
@@ -62,7 +62,18 @@ class Instance:
     """
 
     def __init__(self, directory, build_dir, base_port=None, domains=("localhost",),
-                 address="127.0.0.1", log_level="info"):
+                 address="127.0.0.1", log_level="info", storage="sqlite", pgsql_server=None):
+        """`storage`: "sqlite" (a file under var/) or "pgsql": then
+        `pgsql_server` is a libpq conninfo (key=value form) for a server where
+        the instance creates a schema of its own (see write_configs) and drops
+        it in remove()."""
+        if storage not in ("sqlite", "pgsql"):
+            raise ValueError("storage is sqlite or pgsql, not %r" % storage)
+        if storage == "pgsql" and not pgsql_server:
+            raise ValueError("storage='pgsql' needs pgsql_server (a conninfo)")
+        self.storage = storage
+        self.pgsql_server = pgsql_server
+        self.pgsql_schema = None
         self.dir = os.path.abspath(directory)
         self.build_dir = os.path.abspath(build_dir)
         self.domains = list(domains)
@@ -96,9 +107,25 @@ class Instance:
     def cert(self):
         return self.path("certs", self.domains[0] + ".pem")
 
+    def muc_service(self, domain=None):
+        """The MUC service of a domain (the first one by default)."""
+        return "conference." + (domain or self.domains[0])
+
     @property
     def database(self):
+        """The SQLite file (storage='sqlite')."""
         return self.path("var", "jabberd-ng.db")
+
+    @property
+    def pgsql_conninfo(self):
+        """What the daemons connect with (storage='pgsql'): the server, with
+        the instance's schema first on the search_path."""
+        return "%s options='-c search_path=%s'" % (self.pgsql_server, self.pgsql_schema)
+
+    def psql(self, sql):
+        """Runs SQL (no parameters: our own constants only) on the pgsql server."""
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.pgsql_server,
+                        "-c", sql], check=True, capture_output=True, text=True)
 
     # ---- configuration -----------------------------------------------------
     def c2s_ports(self, c2s_id="c2s-1"):
@@ -118,9 +145,17 @@ class Instance:
             raise ValueError("separate_c2s_ports needs a base_port")
         for d in ("etc", "log", "var", "run", "certs"):
             os.makedirs(self.path(d), exist_ok=True)
+        if self.storage == "pgsql" and self.pgsql_schema is None:
+            # A schema per instance, named after its directory: instances
+            # side by side (federation tests, parallel runs) never share rows.
+            name = "jng_" + "".join(c if c.isalnum() else "_"
+                                    for c in os.path.basename(self.dir)).lower()
+            self.psql("CREATE SCHEMA %s" % name)
+            self.pgsql_schema = name
         if not os.path.exists(self.cert):
             make_certificate(self.cert, self.domains)
-        self.secrets = {kind: secrets.token_hex(16) for kind in ("c2s", "sm", "s2s", "resolver")}
+        self.secrets = {kind: secrets.token_hex(16)
+                        for kind in ("c2s", "sm", "s2s", "resolver", "muc")}
 
         router = ET.parse(os.path.join(ETC, "router.xml"))
         r = router.getroot()
@@ -132,6 +167,10 @@ class Instance:
         users = ET.parse(os.path.join(ETC, "router-users.xml"))
         u = users.getroot()
         for comp in u.findall("component"):
+            if comp.get("name").startswith("conference."):
+                # The muc's services: one entry per domain, made below.
+                u.remove(comp)
+                continue
             kind = comp.get("name").split("-")[0]
             comp.set("secret", self.secrets[kind])
             if kind == "sm":
@@ -139,6 +178,8 @@ class Instance:
                     comp.remove(b)
                 for d in self.domains:
                     ET.SubElement(comp, "bind", name=d)
+        for d in self.domains:
+            ET.SubElement(u, "component", name=self.muc_service(d), secret=self.secrets["muc"])
         self._write(users, "router-users", edit)
 
         for sm_id in sm_ids:
@@ -150,7 +191,7 @@ class Instance:
             self._domains(s)
             if len(sm_ids) > 1:
                 s.find("local").set("shared", "true")
-            s.find("storage/sqlite").set("path", self.database)
+            self._storage(s)
             self._write(sm, sm_id, edit)
 
         for n, c2s_id in enumerate(c2s_ids):
@@ -167,7 +208,7 @@ class Instance:
                 listen.set("address", self.address)
                 listen.set("port", str(port))
             c.find("tls").set("cert", self.cert)
-            c.find("storage/sqlite").set("path", self.database)
+            self._storage(c)
             self._write(c2s, c2s_id, edit)
 
         resolver = ET.parse(os.path.join(ETC, "resolver.xml"))
@@ -200,6 +241,33 @@ class Instance:
             ET.SubElement(local, "domain", name=d, cert=self.cert)
         fed.find("tls").set("cert", self.cert)
         self._write(s2s, "s2s", edit)
+
+        muc = ET.parse(os.path.join(ETC, "muc.xml"))
+        m = muc.getroot()
+        self._log(m)
+        self._router_link(m, "muc")
+        for service in m.findall("service"):
+            m.remove(service)
+        for d in self.domains:
+            ET.SubElement(m, "service", jid=self.muc_service(d), name="Chatrooms")
+        self._storage(m)
+        self._write(muc, "muc", edit)
+
+        if self.storage == "pgsql":
+            # The daemons do not create a PostgreSQL schema: the tool does,
+            # as an administrator would before starting them.
+            self.ctl("db", "init", config=sm_ids[0])
+
+    def _storage(self, root):
+        """Points a daemon config's <storage> block at this instance's database."""
+        storage = root.find("storage")
+        for child in list(storage):
+            storage.remove(child)
+        storage.set("driver", self.storage)
+        if self.storage == "pgsql":
+            ET.SubElement(storage, "pgsql", conninfo=self.pgsql_conninfo)
+        else:
+            ET.SubElement(storage, "sqlite", path=self.database)
 
     def _log(self, root):
         root.find("log/level").text = self.log_level
@@ -257,14 +325,16 @@ class Instance:
         finally:
             sock.close()
 
-    def start_all(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",), federation=False):
+    def start_all(self, sm_ids=("sm-1",), c2s_ids=("c2s-1",), federation=False, muc=False):
         """Router, session managers and c2s; with `federation` also the
-        resolver and s2s."""
+        resolver and s2s; with `muc` the multi-user chat daemon."""
         self.start("router")
         if federation:
             self.start("resolver")
         for s in sm_ids:
             self.start(s)
+        if muc:
+            self.start("muc")
         if federation:
             self.start("s2s")
         for c in c2s_ids:
@@ -328,14 +398,20 @@ class Instance:
             time.sleep(0.05)
 
     # ---- administration ------------------------------------------------------
-    def ctl(self, *args, check=True):
+    def ctl(self, *args, check=True, config="sm-1"):
         """Runs jabberdctl against this instance's storage."""
         return subprocess.run(
-            [binary_path(self.build_dir, "jabberdctl"), "-c", self.config_path("sm-1"), *args],
+            [binary_path(self.build_dir, "jabberdctl"), "-c", self.config_path(config), *args],
             cwd=self.dir, check=check, capture_output=True, text=True)
 
     def add_user(self, node, password, domain=None):
         self.ctl("user", "add", "%s@%s" % (node, domain or self.domains[0]), password)
 
     def remove(self):
+        if self.pgsql_schema is not None:
+            try:
+                self.psql("DROP SCHEMA %s CASCADE" % self.pgsql_schema)
+            except subprocess.CalledProcessError:
+                pass  # the server is gone already: nothing left to drop
+            self.pgsql_schema = None
         shutil.rmtree(self.dir, ignore_errors=True)
