@@ -1,0 +1,234 @@
+// chat: --users sessions online, each message to a random other online
+// user, either at --rate messages per second in all (open loop: each
+// message is stamped with its scheduled time, so a slow server shows as
+// latency, not as a lower rate) or as fast as the server takes them with
+// --window messages in flight per user (closed loop). Every message carries
+// its sender, sequence number and send time; after a drain period what was
+// sent and not received is lost.
+#include <unordered_set>
+
+#include "ns.hpp"
+#include "population.hpp"
+#include "scenarios.hpp"
+#include "stanza.hpp"
+#include "tag.hpp"
+
+namespace jng::loadgen {
+
+namespace {
+
+class Chat {
+public:
+    explicit Chat(Run& run)
+        : run_(run),
+          opts_(run.options()),
+          population_(run, run.accounts(),
+                      {.on_online = {},
+                       .on_stanza = [this](Client& c, xml::Element& e) { on_stanza(c, e); },
+                       .on_lost = {}}) {
+        senders_.resize(population_.size());
+        for (size_t i = 0; i < population_.size(); ++i) {
+            bare_.push_back(population_.account(i).node + "@" + opts_.domain);
+        }
+    }
+
+    void start() {
+        run_.progress("chat: logging in " + std::to_string(population_.size()) + " users");
+        send_timer_ = std::make_unique<net::Timer>(run_.loop(), [this] { begin_drain(); });
+        drain_timer_ = std::make_unique<net::Timer>(run_.loop(), [this] { close_all(); });
+        population_.login_all(opts_.in_flight, [this] { begin_sending(); });
+    }
+
+    void expire() {
+        if (phase_ == PhaseKind::kLogin || phase_ == PhaseKind::kSending) {
+            run_.report().errors().add("run: time limit reached before the drain");
+        }
+        finish();
+    }
+
+    void report() {
+        Report& r = run_.report();
+        r.set("users", population_.size());
+        r.set("online", online_.size());
+        r.set("login_failed", population_.failed_logins());
+        r.set("login_s", population_.login_seconds());
+        r.set("mode", opts_.rate > 0 ? "rate" : "window");
+        r.set("sent", sent_);
+        r.set("delivered", delivered_);
+        r.set("lost", lost_);
+        r.set("bounced", bounced_);
+        r.set("duplicates", duplicates_);
+        r.set("stale", stale_);
+        r.set("skipped", skipped_);
+        r.set("measured_s", measured_s_);
+        r.set("sent_per_s", per_second(sent_measured_, measured_s_));
+        r.set("delivered_per_s", per_second(delivered_measured_, measured_s_));
+        r.set("sessions_lost", population_.lost_sessions());
+    }
+
+private:
+    enum class PhaseKind { kLogin, kSending, kDraining, kClosing, kDone };
+
+    struct Sender {
+        uint64_t next_seq = 0;
+        uint32_t in_flight = 0;
+        std::unordered_set<uint64_t> outstanding;  // sequence numbers not yet received
+    };
+
+    void begin_sending() {
+        online_ = population_.online_slots();
+        run_.progress(std::to_string(online_.size()) + " online (" +
+                      std::to_string(population_.failed_logins()) + " failed) in " +
+                      std::to_string(population_.login_seconds()) + " s; sending for " +
+                      std::to_string(opts_.warmup + opts_.duration) + " s");
+        if (online_.size() < 2) {
+            run_.report().errors().add("chat: fewer than two users online");
+            finish();
+            return;
+        }
+        phase_ = PhaseKind::kSending;
+        send_start_us_ = now_us();
+        measure_start_us_ = send_start_us_ + static_cast<uint64_t>(opts_.warmup * 1e6);
+        measure_end_us_ = measure_start_us_ + static_cast<uint64_t>(opts_.duration * 1e6);
+        send_timer_->start(to_ms(opts_.warmup + opts_.duration));
+        if (opts_.rate > 0) {
+            // Bounded memory: past this many messages under way, the
+            // scheduled ones are skipped (and counted) instead of sent.
+            max_outstanding_ = std::max<uint64_t>(100'000, static_cast<uint64_t>(opts_.rate * 10));
+            tick_ = std::make_unique<net::Timer>(run_.loop(), [this] { on_tick(); });
+            tick_->start_repeating(std::chrono::milliseconds(1));
+        } else {
+            for (const size_t slot : online_) {
+                for (size_t k = 0; k < opts_.window; ++k) send_from(slot, now_us());
+            }
+        }
+    }
+
+    void on_tick() {
+        const uint64_t now = now_us();
+        const double elapsed = static_cast<double>(now - send_start_us_) / 1e6;
+        const auto due = static_cast<uint64_t>(elapsed * opts_.rate);
+        std::uniform_int_distribution<size_t> pick(0, online_.size() - 1);
+        while (scheduled_ < due) {
+            const uint64_t at = send_start_us_ + static_cast<uint64_t>(static_cast<double>(scheduled_) * 1e6 / opts_.rate);
+            ++scheduled_;
+            if (outstanding_ >= max_outstanding_) {
+                ++skipped_;
+                continue;
+            }
+            send_from(online_[pick(run_.rng())], at);
+        }
+    }
+
+    void send_from(size_t slot, uint64_t stamp_us) {
+        Client* c = population_.online(slot);
+        if (!c) return;
+        std::uniform_int_distribution<size_t> pick(0, online_.size() - 1);
+        size_t to = slot;
+        while (to == slot) to = online_[pick(run_.rng())];
+        Sender& s = senders_[slot];
+        const uint64_t seq = s.next_seq++;
+        xml::Element m("message", ns::kClient);
+        m.set_attr("to", bare_[to]).set_attr("type", "chat").set_attr("id", "c" + std::to_string(seq));
+        m.add_text_child("body", format_tag({run_.run_id(), slot, seq, stamp_us}, opts_.body_bytes));
+        c->send(m);
+        s.outstanding.insert(seq);
+        ++s.in_flight;
+        ++outstanding_;
+        ++sent_;
+        if (stamp_us >= measure_start_us_ && stamp_us < measure_end_us_) ++sent_measured_;
+    }
+
+    void on_stanza(Client&, xml::Element& e) {
+        if (stanza::kind_of(e) != stanza::Kind::kMessage) return;
+        const auto tag = parse_tag(e.child_text("body"));
+        if (!tag) return;
+        if (tag->run != run_.run_id() || tag->sender >= senders_.size()) {
+            ++stale_;
+            return;
+        }
+        Sender& s = senders_[tag->sender];
+        if (s.outstanding.erase(tag->seq) == 0) {
+            ++duplicates_;
+            return;
+        }
+        --outstanding_;
+        --s.in_flight;
+        const uint64_t now = now_us();
+        if (e.attr("type") == "error") {
+            ++bounced_;
+            run_.report().errors().add("message error: " + stanza::error_condition(e));
+        } else {
+            ++delivered_;
+            if (now >= measure_start_us_ && now < measure_end_us_) ++delivered_measured_;
+            if (tag->sent_us >= measure_start_us_ && tag->sent_us < measure_end_us_) {
+                run_.report().latency("message").record(now > tag->sent_us ? now - tag->sent_us : 0);
+            }
+        }
+        if (phase_ == PhaseKind::kSending && opts_.rate == 0) send_from(tag->sender, now);
+        if (phase_ == PhaseKind::kDraining && outstanding_ == 0) close_all();
+    }
+
+    void begin_drain() {
+        if (phase_ != PhaseKind::kSending) return;
+        phase_ = PhaseKind::kDraining;
+        tick_.reset();
+        measured_s_ = opts_.duration;
+        run_.progress("sent " + std::to_string(sent_) + ", " + std::to_string(outstanding_) +
+                      " under way; draining for up to " + std::to_string(opts_.drain) + " s");
+        if (outstanding_ == 0) {
+            close_all();
+            return;
+        }
+        drain_timer_->start(to_ms(opts_.drain));
+    }
+
+    void close_all() {
+        if (phase_ == PhaseKind::kClosing || phase_ == PhaseKind::kDone) return;
+        phase_ = PhaseKind::kClosing;
+        lost_ = outstanding_;
+        run_.progress("delivered " + std::to_string(delivered_) + ", lost " + std::to_string(lost_) +
+                      "; closing sessions");
+        population_.close_all(run_.client_setup().step_timeout, [this] { finish(); });
+    }
+
+    void finish() {
+        if (phase_ == PhaseKind::kDone) return;
+        if (phase_ != PhaseKind::kClosing) lost_ = outstanding_;
+        phase_ = PhaseKind::kDone;
+        tick_.reset();
+        run_.stop();
+    }
+
+    Run& run_;
+    const Options& opts_;
+    Population population_;
+    std::vector<std::string> bare_;
+    std::vector<Sender> senders_;
+    std::vector<size_t> online_;
+    PhaseKind phase_ = PhaseKind::kLogin;
+    std::unique_ptr<net::Timer> send_timer_;
+    std::unique_ptr<net::Timer> drain_timer_;
+    std::unique_ptr<net::Timer> tick_;
+
+    uint64_t send_start_us_ = 0, measure_start_us_ = 0, measure_end_us_ = UINT64_MAX;
+    uint64_t scheduled_ = 0, max_outstanding_ = 0, outstanding_ = 0;
+    uint64_t sent_ = 0, sent_measured_ = 0, delivered_ = 0, delivered_measured_ = 0;
+    uint64_t lost_ = 0, bounced_ = 0, duplicates_ = 0, stale_ = 0, skipped_ = 0;
+    double measured_s_ = 0;
+};
+
+}  // namespace
+
+Status run_chat(Run& run) {
+    const Options& o = run.options();
+    if (run.accounts().size() < 2) return fail("chat needs at least two users in this shard");
+    Chat chat(run);
+    chat.start();
+    run.run_loop(to_ms(o.setup_timeout + o.warmup + o.duration + o.drain) + run.client_setup().step_timeout,
+                 [&] { chat.expire(); });
+    chat.report();
+    return {};
+}
+
+}  // namespace jng::loadgen
