@@ -3,6 +3,7 @@ software version (XEP-0092, shown or hidden by config), entity time
 (XEP-0202), the features it advertises, and pings to idle sessions
 (XEP-0199 §4.2) that end the sessions that do not answer."""
 
+import asyncio
 import datetime
 import os
 import re
@@ -159,14 +160,17 @@ def test_idle_session_that_never_answers_pings_is_ended(suites):
         bob = await login(suite, "bob@localhost/desk", "pw")
         raw = Raw(suite)
         try:
-            raw.login_plain("alice", "pw", resource="silent")
+            # The raw socket blocks: off the event loop, so that bob's client
+            # goes on reading (and answering its own pings) meanwhile.
+            await asyncio.to_thread(raw.login_plain, "alice", "pw", resource="silent")
             # XEP-0199 §4.2: after a second of silence, the server asks ...
-            text = raw.read_until(re.compile(rb"<ping xmlns=['\"]urn:xmpp:ping['\"]"), timeout=10)
+            text = await asyncio.to_thread(
+                raw.read_until, re.compile(rb"<ping xmlns=['\"]urn:xmpp:ping['\"]"), timeout=10)
             assert re.search(r"<iq[^>]*from=['\"]localhost['\"]", text), text
             assert re.search(r"<iq[^>]*type=['\"]get['\"]", text), text
             # ... and, with no answer within the timeout, the session ends:
             # its c2s closes the stream (RFC 6120 §4.9.3.4).
-            assert raw.error_and_close(timeout=10) == "connection-timeout"
+            assert await asyncio.to_thread(raw.error_and_close, timeout=10) == "connection-timeout"
         finally:
             raw.close()
         assert suite.wait_log("sm-1", "did not answer a ping")
