@@ -22,7 +22,8 @@ Service::Service(net::Loop& loop, Log& log, const MucConfig& config, ServiceConf
       service_(std::move(service)),
       store_(store),
       on_first_ready_(std::move(on_first_ready)),
-      purge_timer_(loop, [this] { purge_join_buckets(); }),
+      joins_(config.limits.join_rate, config.limits.join_burst),
+      purge_timer_(loop, [this] { joins_.purge(); }),
       load_timer_(loop, [this] { load(); }),
       load_backoff_(kLoadRetryMin) {}
 
@@ -225,20 +226,15 @@ void Service::create(const xml::Element& presence, const Jid& from, const Jid& t
 }
 
 bool Service::admit_join(const xml::Element& presence, const Jid& from) {
-    const ServiceLimits& l = config_.limits;
-    if (l.join_rate == 0 || is_service_admin(from)) return true;
-    const auto key = from.bare_str();
-    auto [it, inserted] =
-        join_buckets_.try_emplace(key, JoinBucket{TokenBucket(l.join_rate, l.join_burst), {}});
-    JoinBucket& b = it->second;
-    const auto now = TokenBucket::Clock::now();
-    b.last_used = now;
-    if (b.bucket.take(1, now)) return true;
-    const auto wait = b.bucket.wait_time(now);
-    log_.info("{}: {} joins too often; refused for {} ms", service_.jid, key, wait.count());
+    if (is_service_admin(from)) return true;
+    const std::string key = from.bare_str();
+    const JoinLimiter::Verdict v = joins_.admit(key);
+    if (v.admitted) return true;
+    log_.info("{}: {} joins too often; refused for {} ms", service_.jid, key,
+              v.retry_after.count());
     send(stanza::error_reply(presence, "resource-constraint",
-                             "too many joins; try again in " + std::to_string(wait.count()) +
-                                 " ms",
+                             "too many joins; try again in " +
+                                 std::to_string(v.retry_after.count()) + " ms",
                              stanza::ErrorType::kWait));
     return false;
 }
@@ -270,18 +266,6 @@ void Service::reconcile(const std::string& node) {
         log_.debug("{}: room {} is gone", service_.jid, node);
         rooms_.erase(it);
     }
-}
-
-void Service::purge_join_buckets() {
-    // A bucket idle this long is full again: forgetting it changes nothing.
-    const auto idle = std::chrono::seconds(
-        config_.limits.join_rate == 0
-            ? 0
-            : static_cast<int64_t>(config_.limits.join_burst / config_.limits.join_rate + 1));
-    const auto now = TokenBucket::Clock::now();
-    std::erase_if(join_buckets_, [&](const auto& entry) {
-        return now - entry.second.last_used > idle;
-    });
 }
 
 }  // namespace jng::muc

@@ -9,10 +9,9 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 #include "component/link.hpp"
-#include "karma.hpp"
+#include "join_limiter.hpp"
 #include "log.hpp"
 #include "muc_config.hpp"
 #include "net/loop.hpp"
@@ -65,12 +64,6 @@ private:
     // After each stanza: stores a persistent room that changed, forgets one
     // that stopped being persistent, drops a room that is finished.
     void reconcile(const std::string& node);
-    void purge_join_buckets();
-
-    struct JoinBucket {
-        TokenBucket bucket;
-        TokenBucket::Clock::time_point last_used;
-    };
 
     net::Loop& loop_;
     Log& log_;
@@ -82,7 +75,7 @@ private:
     std::unique_ptr<component::Link> link_;
     std::map<std::string, std::unique_ptr<Room>> rooms_;     // by node
     std::map<std::string, uint64_t> stored_revision_;        // persistent rooms, by node
-    std::unordered_map<std::string, JoinBucket> join_buckets_;  // by bare JID
+    JoinLimiter joins_;  // by bare JID
     net::Timer purge_timer_;
     net::Timer load_timer_;
     std::chrono::milliseconds load_backoff_;

@@ -3,6 +3,7 @@ creation by administrators only, occupants per room, message size, the join
 rate, and a room that never passes on a stranger's stanza."""
 
 import asyncio
+import re
 
 import pytest
 
@@ -91,21 +92,42 @@ def test_message_size(suites):
 def test_join_rate(suites):
     server = muc_suite(suites, limits={"join-rate": 1, "join-burst": 3})
 
+    def knock(client, room):
+        mark = client.mark()
+        client.send_raw("<presence to='%s/Alice'><x xmlns='http://jabber.org/protocol/muc'/>"
+                        "</presence>" % room)
+        return client.received(is_error("presence", "resource-constraint"), since=mark)
+
+    def retry_after(refusal):
+        text = refusal.xml.find("{jabber:client}error/"
+                                "{urn:ietf:params:xml:ns:xmpp-stanzas}text").text
+        return int(re.search(r"try again in (\d+) ms", text).group(1)) / 1000
+
     async def body():
         alice, bob = await muc_logins(server, "alice", "bob")
-        rooms = [room_jid(server, "hop%d" % n) for n in range(4)]
-        for r in rooms[:3]:
-            await alice.create(r, "Alice")
-        # The burst is spent: the next join waits (resource-constraint).
+        rooms = [room_jid(server, "hop%d" % n) for n in range(5)]
+        # Three joins at once (groupchat 1.0: instant rooms) spend the
+        # burst; the next join waits (resource-constraint), about a
+        # token's time at one join per second.
         mark = alice.mark()
-        alice.send_raw("<presence to='%s/Alice'><x xmlns='http://jabber.org/protocol/muc'/>"
-                       "</presence>" % rooms[3])
-        refusal = await alice.received(is_error("presence", "resource-constraint"), since=mark)
+        for r in rooms[:3]:
+            alice.send_raw("<presence to='%s/Alice'/>" % r)
+        refusal = await knock(alice, rooms[3])
+        for r in rooms[:3]:
+            await alice.received(is_muc_presence(r + "/Alice", self_presence=True), since=mark)
         assert refusal.xml.find("{jabber:client}error").get("type") == "wait"
-        # Others are not affected; and the bucket refills.
+        first = retry_after(refusal)
+        assert 0.5 < first <= 1.0, first
+        # Knocking again does not push the next token further away.
+        again = retry_after(await knock(alice, rooms[3]))
+        assert again <= first, (first, again)
+        # Others are not affected.
         await bob.enter(rooms[0], "Bob")
-        await asyncio.sleep(1.2)
+        # Waiting as long as told is enough...
+        await asyncio.sleep(again + 0.05)
         await alice.create(rooms[3], "Alice")
+        # ...for one join: the next one waits for the next token.
+        assert 0 < retry_after(await knock(alice, rooms[4])) <= 1.0
         await alice.close()
         await bob.close()
     run(body())

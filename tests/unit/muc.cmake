@@ -1,7 +1,9 @@
 # muc unit tests: the role and affiliation rules of XEP-0045 §5, the room
-# configuration form, discussion history, and rooms driven without a router.
+# configuration form, discussion history, the join rate, and rooms driven
+# without a router.
 add_executable(muc_tests
   muc_history_test.cpp
+  muc_join_limiter_test.cpp
   muc_privileges_test.cpp
   muc_room_config_test.cpp
   muc_room_test.cpp
