@@ -2,6 +2,7 @@
 muc#roomconfig form, set by the owner, changes what occupants and
 outsiders see - one test per option."""
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -334,12 +335,23 @@ def test_logging(server):
         dave = await muc_login(server, "dave")
         pres, _, _, _ = await dave.enter(room, "Dave")
         assert "170" in statuses(pres)
+        # wait_log polls with sleep: off the event loop, so that Bob's
+        # message is actually sent meanwhile.
         since = server.log_size("muc")
         bob.say(room, "for the record")
-        server.wait_log("muc", "<Bob> for the record", since=since)
+        await asyncio.to_thread(server.wait_log, "muc", "<Bob> for the record", since=since)
         mark = bob.mark()
         await alice.configure(room, enablelogging=False)
         await bob.received(lambda st: st.name == "message" and "171" in statuses(st), since=mark)
+        # Switched off, the room's messages stay out of the log. Dave's
+        # leaving, logged after Bob's message was handled, shows the log
+        # has caught up.
+        since = server.log_size("muc")
+        bob.say(room, "off the record")
+        await alice.received(is_groupchat(frm=room + "/Bob", body="off the record"))
+        dave.muc.leave_muc(room, "Dave")
+        text = await asyncio.to_thread(server.wait_log, "muc", "Dave left", since=since)
+        assert "off the record" not in text
         for c in (alice, bob, dave):
             await c.close()
     run(body())
