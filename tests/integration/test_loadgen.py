@@ -191,6 +191,8 @@ def test_offline_flood_is_drained_completely(suite, tmp_path):
     assert r["recipients_logged_in"] == 27
     assert r["drained"] == r["stored"] and r["missing"] == 0 and r["duplicates"] == 0
     assert s["latency_ms"]["drain"]["count"] == 27
+    # Recipients log out once drained: that is no lost session.
+    assert s["errors"]["total"] == 0
 
 
 def test_shards_and_source_addresses_merge(suite, tmp_path):

@@ -99,6 +99,12 @@ void Population::on_closed(Client& c, const std::string& error) {
             logins_done_ = nullptr;
             run_.loop().defer([done = std::move(done)] { done(); });
         }
+    } else if (error.empty()) {
+        // A clean close is always one this side asked for (Client::close: a
+        // server that ends the stream first is an error), whether by
+        // close_all or by a scenario done with one client, as the offline
+        // recipients are once drained: not a lost session.
+        --online_count_;
     } else if (!closing_) {
         ++lost_;
         --online_count_;
@@ -107,7 +113,7 @@ void Population::on_closed(Client& c, const std::string& error) {
         if (hooks_.on_lost) hooks_.on_lost(c, error);
     } else {
         --online_count_;
-        if (!error.empty()) run_.report().errors().add("close: " + error);
+        run_.report().errors().add("close: " + error);
     }
     // Destroyed from the loop, once its own callbacks have unwound.
     run_.loop().defer([this, w = lifeline_.watch(), slot] {
