@@ -27,20 +27,20 @@ Result<std::string> password_arg(const std::vector<std::string>& args, size_t in
     return line;
 }
 
-Result<storage::AuthRecord> record_for(const Jid& jid, const std::string& password, int iterations) {
-    auto sha1 = sasl::derive(sasl::Hash::kSha1, password, iterations);
-    if (!sha1) return sha1.error();
-    auto sha256 = sasl::derive(sasl::Hash::kSha256, password, iterations);
-    if (!sha256) return sha256.error();
-    return storage::AuthRecord{jid.node(), jid.domain(), *sha1, *sha256};
-}
-
 int report(const Error& e) {
     std::fprintf(stderr, "jabberdctl: %s\n", e.message.c_str());
     return 1;
 }
 
 }  // namespace
+
+Result<storage::AuthRecord> record_for(const Jid& jid, std::string_view password, int iterations) {
+    auto sha1 = sasl::derive(sasl::Hash::kSha1, password, iterations);
+    if (!sha1) return sha1.error();
+    auto sha256 = sasl::derive(sasl::Hash::kSha256, password, iterations);
+    if (!sha256) return sha256.error();
+    return storage::AuthRecord{jid.node(), jid.domain(), *sha1, *sha256};
+}
 
 int user_command(Context& ctx, const std::vector<std::string>& args) {
     if (args.empty()) return report(fail("user: add, delete, passwd or list"));

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "driver.hpp"
+#include "jid.hpp"
 
 namespace jng::ctl {
 
@@ -13,6 +15,10 @@ struct Context {
     storage::Driver& db;
     int iterations;  // for new SCRAM credentials
 };
+
+// The SCRAM-SHA-1 and SCRAM-SHA-256 credentials of an account, derived from
+// its password (SASLprep, a fresh salt each, PBKDF2 with `iterations`).
+Result<storage::AuthRecord> record_for(const Jid& jid, std::string_view password, int iterations);
 
 // Each returns the process exit status and prints what it did.
 int user_command(Context& ctx, const std::vector<std::string>& args);

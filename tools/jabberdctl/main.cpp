@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "import_jabberd2.hpp"
 #include "config.hpp"
 #include "storage.hpp"
 #include "storage_config.hpp"
@@ -27,7 +28,14 @@ void usage(FILE* to) {
         "  db init                   create the schema in an empty database\n"
         "  db migrate                bring the schema up to date\n"
         "                            (pgsql: the daemons need this step; sqlite\n"
-        "                            migrates on first connect)\n",
+        "                            migrates on first connect)\n"
+        "  import-jabberd2 --from SQLITE-FILE|PG-CONNINFO [--domain DOMAIN]... [--dry-run]\n"
+        "                [--without-passwords]\n"
+        "                            copy the accounts of a jabberd2 2.x database with\n"
+        "                            their rosters, offline messages, privacy lists,\n"
+        "                            vCards and private XML; clear-text passwords\n"
+        "                            become SCRAM credentials (see\n"
+        "                            docs/migrate-from-jabberd2.md)\n",
         to);
 }
 
@@ -89,6 +97,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     if (group == "user") return ctl::user_command(ctx, args);
     if (group == "db") return ctl::db_command(ctx, args);
+    if (group == "import-jabberd2") return ctl::import_jabberd2_command(ctx, args);
     std::fprintf(stderr, "jabberdctl: unknown command '%s'\n", group.c_str());
     usage(stderr);
     return 2;
