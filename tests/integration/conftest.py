@@ -92,18 +92,22 @@ class SuiteFactory:
 
     def make(self, start=True, domains=("localhost",), sm_ids=("sm-1",), c2s_ids=("c2s-1",),
              edit=None, log_level="debug", separate_c2s_ports=False, address="127.0.0.1",
-             federation=False, overrides=None, dns_servers=(), base_port=None):
+             federation=False, overrides=None, dns_servers=(), base_port=None, storage=None):
         """`address`: the loopback address every listener of the suite binds
         (federation tests give each server its own); `federation`: start the
         resolver and s2s as well; `overrides` and `dns_servers`: where the
         resolver finds other servers (see Instance.write_configs);
-        `base_port`: from reserve(), when others must know the ports first."""
+        `base_port`: from reserve(), when others must know the ports first;
+        `storage`: "sqlite" or "pgsql" whatever JNG_STORAGE says."""
+        storage = storage or STORAGE
+        if storage == "pgsql" and not PGSQL_SERVER:
+            pytest.skip("no PostgreSQL server: JNG_TEST_PGSQL is unset (tools/test starts one)")
         # Short paths: NOTIFY_SOCKET is an AF_UNIX address (108 bytes at most).
         directory = tempfile.mkdtemp(prefix="jng-")
         if base_port is None:
             base_port = port_block(address=address)
         inst = Instance(directory, BUILD_DIR, base_port=base_port, domains=domains,
-                        address=address, log_level=log_level, storage=STORAGE,
+                        address=address, log_level=log_level, storage=storage,
                         pgsql_server=PGSQL_SERVER)
         inst.write_configs(sm_ids=sm_ids, c2s_ids=c2s_ids, edit=edit,
                            separate_c2s_ports=separate_c2s_ports, overrides=overrides,
