@@ -1,4 +1,4 @@
-"""Starts a local jabberd-ng (router, resolver, sm, s2s, c2s) and keeps it
+"""Starts a local jabberd-ng (router, resolver, sm, muc, s2s, c2s) and keeps it
 running until Ctrl-C. Called by tools/run after the build."""
 
 import argparse
@@ -36,7 +36,7 @@ def main():
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        for name in ("router", "resolver", "sm-1", "s2s", "c2s-1"):
+        for name in ("router", "resolver", "sm-1", "muc", "s2s", "c2s-1"):
             inst.start(name)
             print("started %-7s pid %-7d log %s" % (name, inst.procs[name].pid, inst.log_path(name)))
     except DaemonFailed as e:
@@ -50,6 +50,7 @@ jabberd-ng is running for %(domain)s
   clients:     %(addr)s:%(c2s)d (STARTTLS), %(addr)s:%(tls)d (direct TLS)
   servers:     %(addr)s:%(s2s)d (STARTTLS), %(addr)s:%(s2stls)d (direct TLS)
   components:  %(addr)s:%(router)d
+  group chat:  %(muc)s
   configs:     %(dir)s/etc    database: %(db)s
   certificate: %(cert)s (self-signed: accept it in your client)
 
@@ -61,7 +62,7 @@ Then log in as alice@%(domain)s with any XMPP client, e.g.
 Ctrl-C stops everything.""" % dict(
         domain=args.domain, addr=inst.address, c2s=inst.c2s_port, tls=inst.c2s_tls_port,
         s2s=inst.s2s_port, s2stls=inst.s2s_tls_port,
-        router=inst.router_port, dir=inst.dir, db=inst.database, cert=inst.cert, ctl=ctl))
+        router=inst.router_port, muc=inst.muc_service(), dir=inst.dir, db=inst.database, cert=inst.cert, ctl=ctl))
 
     while not stopping:
         for name, proc in inst.procs.items():
