@@ -22,10 +22,11 @@ USERS = ("alice", "bob", "carol", "dave")
 
 
 def muc_suite(suites, limits=None, rooms=None, defaults=None, admins=(), users=USERS,
-              log_level="debug"):
+              log_level="debug", domains=("localhost",)):
     """A running suite (router, sm, c2s) with the muc daemon, muc.xml made
     from etc/muc.xml with `limits`, `rooms` and `defaults` attributes
-    changed, and `users` (password NAME-pw) created."""
+    changed, and `users` (password NAME-pw) created on the first domain.
+    The muc serves conference.DOMAIN for each of `domains`."""
     def edit(name, tree):
         if name != "muc":
             return
@@ -36,7 +37,7 @@ def muc_suite(suites, limits=None, rooms=None, defaults=None, admins=(), users=U
         box = root.find("admins")
         for jid in admins:
             ET.SubElement(box, "jid").text = jid
-    suite = suites.make(edit=edit, log_level=log_level)
+    suite = suites.make(edit=edit, log_level=log_level, domains=domains)
     for user in users:
         suite.add_user(user, user + "-pw")
     suite.start("muc")
@@ -54,6 +55,7 @@ class MucClient(Client):
         super().__init__(suite, jid, password, **kw)
         self.register_plugin("xep_0004")
         self.register_plugin("xep_0045")
+        self.register_plugin("xep_0082")
         self.register_plugin("xep_0203")
         self.register_plugin("xep_0249")
 

@@ -3,6 +3,9 @@ created instant and reserved, three users in a room, nicks, messages to
 the room and to one occupant, the subject, history, leaving - through
 router, c2s, sm and the muc daemon, with slixmpp's XEP-0045 plugin."""
 
+import asyncio
+from datetime import datetime
+
 import pytest
 
 from muc import (NS_USER, delay_of, others, disco_features, disco_items, is_error,
@@ -14,6 +17,15 @@ from xmpp import error_condition, is_message, run
 @pytest.fixture
 def server(suites):
     return muc_suite(suites)
+
+
+async def leave(client, room, nick):
+    """Leaves and waits for the room's goodbye: entering again before it
+    came would let slixmpp take that goodbye for the answer to the join."""
+    mark = client.mark()
+    client.muc.leave_muc(room, nick)
+    await client.received(is_muc_presence(room + "/" + nick, type="unavailable",
+                                          self_presence=True), since=mark)
 
 
 def test_instant_room_with_three_occupants(server):
@@ -170,6 +182,42 @@ def test_nick_conflict_and_nick_change(server):
     run(body())
 
 
+def test_presence_changes_are_reflected_to_everyone(server):
+    async def body():
+        alice, bob, carol, dave = await muc_logins(server, "alice", "bob", "carol", "dave")
+        room = room_jid(server, "salon")
+        await alice.create(room, "Alice")
+        await bob.enter(room, "Bob")
+        await carol.enter(room, "Carol")
+
+        # §7.7: a presence change goes to every occupant from the occupant
+        # JID, and back to the sender with 110.
+        marks = [c.mark() for c in (alice, bob, carol)]
+        bob.send_presence(pto=room + "/Bob", pshow="away", pstatus="brewing")
+        for client, since in zip((alice, carol), (marks[0], marks[2])):
+            seen = await client.received(is_muc_presence(room + "/Bob", type="available",
+                                                         self_presence=False), since=since)
+            assert seen["show"] == "away" and seen["status"] == "brewing"
+            assert item(seen)["role"] == "participant"
+        own = await bob.received(is_muc_presence(room + "/Bob", self_presence=True),
+                                 since=marks[1])
+        assert own["show"] == "away" and own["status"] == "brewing"
+
+        # A newcomer sees the occupant as it last said it was.
+        _, _, occupants, _ = await dave.enter(room, "Dave")
+        [bob_seen] = [o for o in occupants if str(o["from"]) == room + "/Bob"]
+        assert bob_seen["show"] == "away" and bob_seen["status"] == "brewing"
+
+        # Back again: everyone hears that too.
+        mark = dave.mark()
+        bob.send_presence(pto=room + "/Bob", pstatus="here")
+        back = await dave.received(is_muc_presence(room + "/Bob", type="available"), since=mark)
+        assert back["show"] == "" and back["status"] == "here"
+        for c in (alice, bob, carol, dave):
+            await c.close()
+    run(body())
+
+
 def test_private_messages_between_occupants(server):
     async def body():
         alice, bob, carol = await muc_logins(server, "alice", "bob", "carol")
@@ -239,11 +287,16 @@ def test_history_on_rejoin_with_delay(server):
         room = room_jid(server, "memories")
         await alice.create(room, "Alice")
         await bob.enter(room, "Bob")
-        for n in range(4):
+        # Two lines, a pause longer than the stamps' resolution, two more:
+        # 'since' the third line's stamp separates them.
+        for n in range(2):
+            alice.say(room, "line %d" % n)
+        await bob.received(is_groupchat(body="line 1"))
+        await asyncio.sleep(1.1)
+        for n in range(2, 4):
             alice.say(room, "line %d" % n)
         await bob.received(is_groupchat(body="line 3"))
-        bob.muc.leave_muc(room, "Bob")
-        await alice.received(is_muc_presence(room + "/Bob", type="unavailable"))
+        await leave(bob, room, "Bob")
 
         _, _, _, history = await bob.enter(room, "Bob", maxstanzas=2)
         assert [m["body"] for m in history] == ["line 2", "line 3"]
@@ -252,16 +305,18 @@ def test_history_on_rejoin_with_delay(server):
             assert delay is not None and delay.get("from") == room
             assert delay.get("stamp").endswith("Z")
             assert str(m["from"]) == room + "/Alice"
-        bob.muc.leave_muc(room, "Bob")
-        await alice.received(is_muc_presence(room + "/Bob", type="unavailable"))
+        await leave(bob, room, "Bob")
 
         # maxchars='0': no history at all; seconds: only the recent ones.
         _, _, _, history = await bob.enter(room, "Bob", maxchars=0)
         assert history == []
-        bob.muc.leave_muc(room, "Bob")
-        await alice.received(is_muc_presence(room + "/Bob", type="unavailable"))
+        await leave(bob, room, "Bob")
         _, _, _, history = await bob.enter(room, "Bob", seconds=3600)
         assert [m["body"] for m in history] == ["line 0", "line 1", "line 2", "line 3"]
+        third = datetime.fromisoformat(delay_of(history[2]).get("stamp").replace("Z", "+00:00"))
+        await leave(bob, room, "Bob")
+        _, _, _, history = await bob.enter(room, "Bob", since=third)
+        assert [m["body"] for m in history] == ["line 2", "line 3"]
         await alice.close()
         await bob.close()
     run(body())
@@ -322,6 +377,47 @@ def test_service_and_room_discovery(server):
         missing = await bob.request(room_jid(server, "nowhere"), "get",
                                     "<query xmlns='http://jabber.org/protocol/disco#info'/>")
         assert error_condition(missing) == "item-not-found"
+        await alice.close()
+        await bob.close()
+    run(body())
+
+
+def test_one_process_serves_several_services(suites):
+    # muc.xml has a <service/> per domain here: conference.localhost and
+    # conference.example.net, each a component of its own at the router.
+    server = muc_suite(suites, domains=("localhost", "example.net"))
+
+    async def body():
+        alice, bob = await muc_logins(server, "alice", "bob")
+        here, there = server.muc_service(), server.muc_service("example.net")
+        for service in (here, there):
+            info = await bob.request(service, "get",
+                                     "<query xmlns='http://jabber.org/protocol/disco#info'/>")
+            assert str(info["from"]) == service
+            assert "http://jabber.org/protocol/muc" in disco_features(info)
+
+        # One name at two services is two rooms, each listed by its own.
+        tea_here, tea_there = "tea@" + here, "tea@" + there
+        await alice.create(tea_here, "Alice", roomname="Tea here")
+        await alice.create(tea_there, "Alice", roomname="Tea there")
+        for service, room, name in ((here, tea_here, "Tea here"),
+                                    (there, tea_there, "Tea there")):
+            items = disco_items(await bob.request(
+                service, "get", "<query xmlns='http://jabber.org/protocol/disco#items'/>"))
+            assert items == {room: name}
+
+        pres, _, occupants, _ = await bob.enter(tea_there, "Bob")
+        assert [str(o["from"]) for o in others(occupants, tea_there + "/Bob")] == \
+            [tea_there + "/Alice"]
+        mark = alice.mark()
+        bob.say(tea_there, "over there")
+        await alice.received(is_groupchat(frm=tea_there + "/Bob", body="over there"), since=mark)
+        await alice.none_received(lambda st: str(st["from"]).startswith(tea_here + "/Bob"),
+                                  since=mark, seconds=0.3)
+        # Bob is in one of them only.
+        mark = bob.mark()
+        bob.say(tea_here, "wrong room")
+        await bob.received(is_error("message", "not-acceptable", frm=tea_here), since=mark)
         await alice.close()
         await bob.close()
     run(body())
