@@ -4,6 +4,7 @@ outsiders see - one test per option."""
 
 import asyncio
 import sqlite3
+import subprocess
 
 import pytest
 
@@ -20,6 +21,22 @@ DISCO_ITEMS = "<query xmlns='http://jabber.org/protocol/disco#items'/>"
 @pytest.fixture
 def server(suites):
     return muc_suite(suites)
+
+
+def stored_rooms(server):
+    """The rooms of the muc service in storage, by name, with either driver."""
+    query = 'SELECT "room" FROM "muc-rooms" WHERE "collection-owner" = \'%s\' ORDER BY 1' \
+        % server.muc_service()
+    if server.storage == "pgsql":
+        out = subprocess.run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                              "-d", server.pgsql_conninfo, "-c", query],
+                             check=True, capture_output=True, text=True).stdout
+        return out.split()
+    db = sqlite3.connect("file:%s?mode=ro" % server.database, uri=True)
+    try:
+        return [row[0] for row in db.execute(query)]
+    finally:
+        db.close()
 
 
 async def info(client, room):
@@ -83,13 +100,7 @@ def test_persistent_or_temporary(server):
         answer = await info(bob, kept)
         assert answer["type"] == "result"
         assert room_info_field(answer, "muc#roominfo_occupants") == ["0"]
-        db = sqlite3.connect("file:%s?mode=ro" % server.database, uri=True)
-        try:
-            rows = db.execute('SELECT "room" FROM "muc-rooms" WHERE "collection-owner" = ?',
-                              (server.muc_service(),)).fetchall()
-        finally:
-            db.close()
-        assert rows == [("kept",)]
+        assert stored_rooms(server) == ["kept"]
         # The owner comes back to it, still its owner.
         pres, _, _, _ = await alice.enter(kept, "Alice")
         assert item(pres)["affiliation"] == "owner"
