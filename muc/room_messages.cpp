@@ -31,6 +31,8 @@ void Room::handle_message(const xml::Element& message, const Jid& from, const Ji
     Occupant* sender = find_real(from);
     if (type == "error") {
         if (sender && delivery_error(stanza::error_condition(message))) {
+            host_.log().debug("{}: a message to {} bounced ({}); removed (333)", jid_.str(),
+                              sender->nick, stanza::error_condition(message));
             PresenceNote note;
             note.status = {status::kTechnicalReason};
             remove(sender->nick, std::move(note));

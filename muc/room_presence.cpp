@@ -30,6 +30,8 @@ void Room::handle_presence(const xml::Element& presence, const Jid& from, const 
         // An error from an occupant's address means its client or server
         // is gone (XEP-0045: remove the occupant, status 333).
         if (me) {
+            host_.log().debug("{}: {} answered with a presence error; removed (333)", jid_.str(),
+                              me->nick);
             PresenceNote note;
             note.status = {status::kTechnicalReason};
             remove(me->nick, std::move(note));
