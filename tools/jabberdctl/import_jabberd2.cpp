@@ -310,6 +310,7 @@ private:
     // (an sm whose authreg lived elsewhere: LDAP, PAM) have nowhere to go.
     Status report_orphans() {
         std::map<std::string, std::vector<std::string>> orphans;  // owner → tables
+        size_t orphan_rows = 0;
         for (const auto table : kImportedTables) {
             if (!present_.contains(std::string(table))) continue;
             auto owners = source_.owners(table);
@@ -318,11 +319,12 @@ private:
                 auto jid = Jid::parse(owner);
                 if (jid && accounts_.contains(jid->str())) continue;
                 if (jid && !options_.domains.empty() && !options_.domains.contains(jid->domain())) continue;
+                orphan_rows += static_cast<size_t>(count);
                 orphans[owner].push_back(fmt::format("{} in \"{}\"", plural(static_cast<size_t>(count), "row", "rows"), table));
             }
         }
+        skipped_rows_ += orphan_rows;
         for (const auto& [owner, tables] : orphans) {
-            ++skipped_rows_;
             std::printf("skipped the rows of '%s', which has no account in authreg: %s\n", owner.c_str(),
                         fmt::format("{}", fmt::join(tables, ", ")).c_str());
         }
