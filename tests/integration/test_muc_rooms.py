@@ -50,7 +50,11 @@ def test_instant_room_with_three_occupants(server):
         seen = await alice.received(is_muc_presence(room + "/Bob", type="available"), since=mark)
         assert item(seen)["jid"] == str(bob.boundjid)
 
+        mark = bob.mark()
         await carol.enter(room, "Carol")
+        # Carol's own presence comes last to her; Bob's copy may still be
+        # on its way.
+        await bob.received(is_muc_presence(room + "/Carol", type="available"), since=mark)
         assert sorted(bob.muc.get_roster(room)) == ["Alice", "Bob", "Carol"]
 
         # §7.4: a message to the room reaches everyone, from the sender's
@@ -351,6 +355,45 @@ def test_leaving_and_the_end_of_a_temporary_room(server):
         await bob.close()
         await alice.received(is_muc_presence(room + "/Bob", type="unavailable"), since=mark)
         await alice.close()
+    run(body())
+
+
+def test_an_error_from_an_occupant_removes_it(server):
+    async def body():
+        alice, bob, carol = await muc_logins(server, "alice", "bob", "carol")
+        room = room_jid(server, "fragile-links")
+        await alice.create(room, "Alice")
+        await bob.enter(room, "Bob")
+        await carol.enter(room, "Carol")
+        error = ("<error type='cancel'><%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+                 "</error>")
+
+        # An error that says nothing about delivery leaves Bob where he is.
+        mark = alice.mark()
+        bob.send_raw("<message to='%s' type='error'>%s</message>"
+                     % (room, error % "internal-server-error"))
+        bob.say(room, "still here")
+        await alice.received(is_groupchat(frm=room + "/Bob", body="still here"), since=mark)
+        await alice.none_received(is_muc_presence(room + "/Bob", type="unavailable"),
+                                  since=mark, seconds=0.2)
+
+        # A message error saying the occupant cannot be reached removes it,
+        # with 333 for everyone (XEP-0045 §7.14, status 333).
+        bob.send_raw("<message to='%s' type='error'>%s</message>"
+                     % (room, error % "recipient-unavailable"))
+        gone = await alice.received(is_muc_presence(room + "/Bob", type="unavailable"),
+                                    since=mark)
+        assert "333" in statuses(gone) and item(gone)["role"] == "none"
+
+        # So does a presence error from an occupant's address.
+        mark = alice.mark()
+        carol.send_raw("<presence to='%s/Carol' type='error'>%s</presence>"
+                       % (room, error % "remote-server-not-found"))
+        gone = await alice.received(is_muc_presence(room + "/Carol", type="unavailable"),
+                                    since=mark)
+        assert "333" in statuses(gone)
+        for c in (alice, bob, carol):
+            await c.close()
     run(body())
 
 
