@@ -6,13 +6,12 @@ to replace it quietly and .../motd/delete to remove it. Anyone else gets
 <forbidden/> and nothing happens."""
 
 import asyncio
-import sqlite3
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from xmpp import error_condition, is_message, login, run, stored_rows
+from xmpp import db_rows, error_condition, is_message, login, run, stored_rows
 
 ADMIN, ALICE, BOB, CAROL = "admin@localhost", "alice@localhost", "bob@localhost", "carol@localhost"
 NS_DELAY = "urn:xmpp:delay"
@@ -47,13 +46,9 @@ def motd_count(suite):
 
 def stored_motd(suite):
     """The stored message of the day of localhost (its XML), or None."""
-    db = sqlite3.connect("file:%s?mode=ro" % suite.database, uri=True)
-    try:
-        row = db.execute('SELECT "xml" FROM "motd-message" WHERE "collection-owner" = ?',
-                         ("localhost",)).fetchone()
-        return row[0] if row else None
-    finally:
-        db.close()
+    rows = db_rows(suite, 'SELECT "xml" FROM "motd-message" WHERE "collection-owner" = ?',
+                   ("localhost",))
+    return rows[0][0] if rows else None
 
 
 async def until(condition, timeout=5.0, what="condition"):

@@ -3,11 +3,10 @@ last activity, the account itself): iq requests whose payload is written as
 XML text, and waiting for what the sm writes on its storage thread."""
 
 import asyncio
-import sqlite3
 import time
 import xml.etree.ElementTree as ET
 
-from xmpp import error_condition
+from xmpp import db_rows, error_condition
 
 
 async def request(client, type, payload, to=None, timeout=10):
@@ -37,14 +36,9 @@ def assert_error(stanza, condition):
 
 
 def sql(suite, statement, args=()):
-    """Runs one statement on the suite's SQLite database (behind the sm's
-    back, as damage or an operator would) and returns the rows."""
-    db = sqlite3.connect(suite.database, timeout=10)
-    try:
-        with db:
-            return db.execute(statement, args).fetchall()
-    finally:
-        db.close()
+    """Runs one statement on the suite's database (behind the sm's back, as
+    damage or an operator would) and returns the rows."""
+    return db_rows(suite, statement, args, write=True)
 
 
 async def eventually(predicate, what, timeout=5):

@@ -522,23 +522,30 @@ def error_condition(stanza):
     return None
 
 
-def db_rows(suite, sql, params=()):
+def db_rows(suite, sql, params=(), write=False):
     """The rows of `sql` (parameters written `?`) on the suite's database,
-    whichever driver it uses: SQLite read-only, or PostgreSQL in the suite's
-    schema (python3-psycopg2)."""
+    whichever driver it uses: SQLite, or PostgreSQL in the suite's schema
+    (python3-psycopg2). Read-only unless `write` (then committed)."""
     if suite.storage == "pgsql":
         import psycopg2
         db = psycopg2.connect(suite.pgsql_conninfo)
         try:
             with db.cursor() as cur:
                 cur.execute(sql.replace("?", "%s"), params)
-                return cur.fetchall() if cur.description else []
+                rows = cur.fetchall() if cur.description else []
+            if write:
+                db.commit()
+            return rows
         finally:
             db.close()
     import sqlite3
-    db = sqlite3.connect("file:%s?mode=ro" % suite.database, uri=True)
+    if write:
+        db = sqlite3.connect(suite.database, timeout=10)
+    else:
+        db = sqlite3.connect("file:%s?mode=ro" % suite.database, uri=True)
     try:
-        return db.execute(sql, params).fetchall()
+        with db:
+            return db.execute(sql, params).fetchall()
     finally:
         db.close()
 
