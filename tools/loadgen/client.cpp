@@ -15,6 +15,7 @@ namespace {
 constexpr std::string_view kBindId = "lg-bind";
 constexpr std::string_view kSessionId = "lg-session";
 constexpr std::string_view kRosterId = "lg-roster";
+constexpr std::string_view kLoginPingId = "lg-login-ping";
 constexpr xml::StreamContext kClientStream{ns::kClient};
 
 // The first child element's name: a SASL failure condition, a stream error
@@ -270,8 +271,10 @@ void Client::on_element(xml::Element& e) {
             if (stanza::kind_of(e) == stanza::Kind::kIq) answer_iq(e);
             return;  // nothing else is expected before the session is up
         case State::kPresence:
-            if (stanza::kind_of(e) == stanza::Kind::kPresence && e.attr("from") == full_jid_ &&
-                e.attr("type").empty()) {
+            if (setup_.login_ping ? stanza::kind_of(e) == stanza::Kind::kIq && e.attr("id") == kLoginPingId &&
+                                        (e.attr("type") == "result" || e.attr("type") == "error")
+                                  : stanza::kind_of(e) == stanza::Kind::kPresence && e.attr("from") == full_jid_ &&
+                                        e.attr("type").empty()) {
                 mark(Phase::kPresence);
                 move_to(State::kOnline);
                 if (callbacks_.on_online) callbacks_.on_online(*this);
@@ -448,6 +451,14 @@ void Client::send_roster_get() {
 
 void Client::send_initial_presence() {
     send(xml::Element("presence", ns::kClient));
+    if (setup_.login_ping) {
+        // Behind the presence on the same stream: its reply says the server
+        // has dealt with the presence.
+        xml::Element ping("iq", ns::kClient);
+        ping.set_attr("type", "get").set_attr("to", setup_.domain).set_attr("id", kLoginPingId);
+        ping.add("ping", ns::kPing);
+        send(ping);
+    }
     move_to(State::kPresence);
 }
 

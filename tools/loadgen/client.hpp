@@ -43,6 +43,9 @@ struct ClientSetup {
     TlsMode tls_mode = TlsMode::kStartTls;
     Mechanism mech = Mechanism::kScramSha256;
     std::chrono::milliseconds step_timeout{15000};
+    // The login ends at the reply to a ping sent after the initial presence
+    // (jabberd2 does not echo a session's initial presence to itself).
+    bool login_ping = false;
 };
 
 // The login's milestones, for the per-phase latency breakdown.

@@ -91,6 +91,9 @@ Scenario specifics:
   --keepalive S             idle: seconds between whitespace keepalives (30)
   --ready-file FILE         idle: written when every session is up
   --hold                    login: keep sessions open until all are done
+  --login-ping              every login ends at the reply to a ping sent right
+                            after the initial presence, instead of at the
+                            presence's echo (for servers that do not echo it)
   --body-bytes N            chat: padding in each message body (0)
   --seed N                  random choices (from the clock)
 Output:
@@ -198,7 +201,7 @@ Result<Options> parse_options(int argc, char** argv) {
         {"scram-cache", [&](auto v) { o.scram_cache = v; return Status{}; }},
     };
     const std::map<std::string_view, bool*> flags = {
-        {"hold", &o.hold}, {"quiet", &o.quiet}, {"verbose", &o.verbose}};
+        {"hold", &o.hold}, {"login-ping", &o.login_ping}, {"quiet", &o.quiet}, {"verbose", &o.verbose}};
 
     for (int i = 2; i < argc; ++i) {
         std::string_view arg = argv[i];

@@ -70,6 +70,7 @@ struct Options {
     double keepalive = 30;          // idle: seconds between whitespace pings
     std::string ready_file;         // idle: written once every session is up
     bool hold = false;              // login: keep sessions until every login is done
+    bool login_ping = false;        // a login ends at a ping's reply, not the presence echo
     size_t body_bytes = 0;          // chat: padding added to each body
     uint64_t seed = 0;              // 0: from the clock
     std::string scram_cache;        // file keeping SCRAM salted passwords between runs
