@@ -1,0 +1,105 @@
+"""tools/bench/side_by_side.py in its smoke mode: the tooling works end to
+end (accounts made, servers started from the configs it writes, every
+scenario run, a summary and a table). Against jabberd-ng always, with its
+results checked (nothing lost, every login counted); against each peer when
+its Debian package is installed. No performance is asserted."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from conftest import BUILD_DIR, ROOT, port_block
+
+BENCH = os.path.join(ROOT, "tools", "bench", "side_by_side.py")
+SCENARIOS = {"login_plain", "chat", "chat_rate", "offline", "idle"}
+PEER_PACKAGES = {"prosody": ("prosody", "lua-dbi-sqlite3"),
+                 "ejabberd": ("ejabberd", "erlang-p1-sqlite3"),
+                 "jabberd2": ("jabberd2",)}
+
+
+def installed(package):
+    out = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+    return out.returncode == 0 and out.stdout.startswith("install ok installed")
+
+
+def smoke(servers, tmp_path):
+    out = tmp_path / "bench.json"
+    # Not under tmp_path: ejabberd's VM runs as the package's user, which
+    # cannot enter pytest's private directories.
+    work = tempfile.mkdtemp(prefix="jng-bench-")
+    try:
+        proc = subprocess.run([sys.executable, BENCH, "--smoke", "--servers", servers, "--build-dir", BUILD_DIR,
+                               "--base-port", str(port_block(size=10 * len(servers.split(",")))),
+                               "--workdir", work, "--json", str(out)],
+                              capture_output=True, text=True, timeout=600)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text()), proc.stdout
+
+
+def test_smoke_against_jabberd_ng(tmp_path):
+    report, table = smoke("jabberd-ng", tmp_path)
+    assert report["failed"] == {} and report["skipped"] == {}
+    sizes = report["sizes"]
+    ng = report["servers"]["jabberd-ng"]
+    assert ng["mechanisms"] == ["PLAIN", "SCRAM-SHA-256"]
+    r = ng["results"]
+    assert set(r) == SCENARIOS | {"login_scram"}
+    for name, summary in r.items():
+        assert summary["errors"]["total"] == 0, (name, summary["errors"])
+        assert summary["exit_status"] == 0, name
+
+    for login, mech in (("login_plain", "PLAIN"), ("login_scram", "SCRAM-SHA-256")):
+        res = r[login]["results"]
+        assert r[login]["target"]["mechanism"] == mech and r[login]["target"]["tls"] == "starttls"
+        assert res["logins"] == sizes["login_users"] and res["failed"] == 0 and res["unfinished"] == 0
+        assert res["logins_per_s"] > 0
+        assert r[login]["latency_ms"]["login"]["count"] == sizes["login_users"]
+    # The client's SCRAM cache was warmed by the unmeasured first pass.
+    assert r["login_scram"]["client"]["pbkdf2_derivations"] == 0
+
+    for chat in ("chat", "chat_rate"):
+        res = r[chat]["results"]
+        assert res["online"] == sizes["chat_users"]
+        assert res["sent"] > 0 and res["delivered"] == res["sent"]
+        assert res["lost"] == 0 and res["bounced"] == 0 and res["duplicates"] == 0
+    assert r["chat_rate"]["results"]["mode"] == "rate"
+
+    off = r["offline"]["results"]
+    assert off["sent"] == (sizes["offline_users"] - sizes["offline_senders"]) * sizes["offline_messages"]
+    assert off["rejected"] == 0 and off["drained"] == off["stored"] == off["sent"]
+    assert off["missing"] == 0 and off["duplicates"] == 0
+
+    idle = r["idle"]
+    assert idle["results"]["logged_in"] == idle["results"]["held"] == sizes["idle_sessions"]
+    assert idle["memory"]["sessions"] == sizes["idle_sessions"]
+    assert idle["memory"]["rss_kib_loaded"] > 0
+    assert len(idle["memory"]["pids"]) == 3  # router, sm, c2s
+
+    assert "jabberd-ng" in table and "chat msgs/s delivered" in table
+    assert report["commit"] and report["machine"]["cpus"] >= 1
+
+
+@pytest.mark.parametrize("peer", sorted(PEER_PACKAGES))
+def test_smoke_against_a_peer(peer, tmp_path):
+    """The peer's setup (accounts through its own tool, its config, started
+    as our own process) works and every scenario yields a summary; the
+    figures are the peer's own, whatever they are."""
+    missing = [p for p in PEER_PACKAGES[peer] if not installed(p)]
+    if missing:
+        pytest.skip("%s not installed (tools/install-deps bench): %s" % (peer, ", ".join(missing)))
+    report, table = smoke(peer, tmp_path)
+    assert report["failed"] == {} and report["skipped"] == {}
+    res = report["servers"][peer]["results"]
+    assert SCENARIOS <= set(res)
+    assert res["login_plain"]["results"]["logins"] > 0
+    assert res["login_plain"]["results"]["attempted"] == report["sizes"]["login_users"]
+    assert res["chat"]["results"]["delivered"] > 0
+    assert res["idle"]["results"]["logged_in"] > 0
+    assert peer in table
