@@ -1,7 +1,9 @@
 // chat: --users sessions online, each message to a random other online
-// user, either at --rate messages per second in all (open loop: each
-// message is stamped with its scheduled time, so a slow server shows as
-// latency, not as a lower rate) or as fast as the server takes them with
+// user, either at --rate messages per second in all (open loop: messages
+// go out on schedule whatever the server does, so a slow server shows as
+// latency, not as a lower rate; each is stamped when it is written, and
+// how late the schedule ran is reported as send_lag) or as fast as the
+// server takes them with
 // --window messages in flight per user (closed loop). Every message carries
 // its sender, sequence number and send time; after a drain period what was
 // sent and not received is lost.
@@ -107,7 +109,11 @@ private:
     void on_tick() {
         const uint64_t now = now_us();
         const double elapsed = static_cast<double>(now - send_start_us_) / 1e6;
-        const auto due = static_cast<uint64_t>(elapsed * opts_.rate);
+        // Message k is scheduled at k/rate: those with k/rate <= elapsed are
+        // due, the one at 0 included (without the +1 each went out one
+        // interval after the time it is stamped with, and 1/rate was
+        // added to every latency).
+        const auto due = static_cast<uint64_t>(elapsed * opts_.rate) + 1;
         std::uniform_int_distribution<size_t> pick(0, online_.size() - 1);
         while (scheduled_ < due) {
             const uint64_t at = send_start_us_ + static_cast<uint64_t>(static_cast<double>(scheduled_) * 1e6 / opts_.rate);
@@ -116,7 +122,11 @@ private:
                 ++skipped_;
                 continue;
             }
-            send_from(online_[pick(run_.rng())], at);
+            // Stamped when it goes out: what the server and the network
+            // take, not how late this loop's tick came round; that
+            // lateness is measured on its own (send_lag).
+            run_.report().latency("send_lag").record(now > at ? now - at : 0);
+            send_from(online_[pick(run_.rng())], now);
         }
     }
 

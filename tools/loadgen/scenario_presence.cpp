@@ -127,7 +127,8 @@ private:
 
     void on_tick() {
         const uint64_t now = now_us();
-        const auto due = static_cast<uint64_t>(static_cast<double>(now - send_start_us_) / 1e6 * opts_.rate);
+        // Change k is scheduled at k/rate, the one at 0 included (see chat).
+        const auto due = static_cast<uint64_t>(static_cast<double>(now - send_start_us_) / 1e6 * opts_.rate) + 1;
         std::uniform_int_distribution<size_t> pick(0, senders_.size() - 1);
         while (scheduled_ < due) {
             const uint64_t at = send_start_us_ + static_cast<uint64_t>(static_cast<double>(scheduled_) * 1e6 / opts_.rate);
