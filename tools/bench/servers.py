@@ -518,11 +518,16 @@ class Jabberd2(Server):
             chains=chain_xml)
 
     def add_users(self, count, password):
-        # jabberd2's authreg table, as its sqlite module reads it; the sm
-        # creates the user's own rows (active) at first login (auto-create).
+        # jabberd2's authreg table, as its sqlite module reads it, and the
+        # sm's `active` row that its user-create chain writes: created at the
+        # first login instead (<auto-create/>), some of a login storm's
+        # first sessions fail with internal-server-error.
+        now = int(time.time())
         with sqlite3.connect(self.db) as db:
             db.executemany('INSERT INTO "authreg" ("username", "realm", "password") VALUES (?, ?, ?)',
                            [("user%d" % i, DOMAIN, password) for i in range(count)])
+            db.executemany('INSERT INTO "active" ("collection-owner", "time") VALUES (?, ?)',
+                           [("user%d@%s" % (i, DOMAIN), now) for i in range(count)])
 
     def start(self):
         for name in ("router", "sm", "c2s"):

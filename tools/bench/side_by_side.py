@@ -97,7 +97,10 @@ def bench_server(args, server, sizes, out_dir):
     step = args.step_timeout
     n_login = sizes["login_users"]
     res = {}
-    common = ["--in-flight", sizes["in_flight"], "--duration", LOGIN_LIMIT_S]
+    # --hold: sessions stay until every login is done, so logouts do not
+    # interleave with the storm (jabberd2's c2s then fails a new connection
+    # that reuses a just-closed one's descriptor, internal-server-error).
+    common = ["--in-flight", sizes["in_flight"], "--duration", LOGIN_LIMIT_S, "--hold"]
     if "SCRAM-SHA-256" in server.mechanisms:
         cache = os.path.join(out_dir, "%s-scram.cache" % server.name)
         # A first pass fills the client's SCRAM cache (as real clients keep
