@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <utility>
+#include <variant>
 
 namespace jng::storage::pgsql {
 namespace {
@@ -39,51 +41,64 @@ bool is_fatal(std::string_view sqlstate) {
            sqlstate == "57P02" || sqlstate == "57P03";
 }
 
-// ---- Row, Rows -------------------------------------------------------------
+// ---- PgResult ----------------------------------------------------------------
 
-Error Row::column_error(int column, std::string_view expected) const {
-    const char* name = PQfname(result_, column);
-    return fail("pgsql: corrupt row: \"" + std::string(name ? name : "?") + "\" is not " +
-                std::string(expected));
-}
+namespace {
 
-bool Row::is_null(int column) const {
-    return PQgetisnull(result_, row_, column) != 0;
-}
+// A statement's PGresult, read with checked types: libpq has fetched every
+// row already, so nothing is copied.
+class PgResult final : public SqlResult {
+public:
+    explicit PgResult(ResultPtr result) : result_(std::move(result)) {}
 
-Result<int64_t> Row::integer(int column) const {
-    Oid type = PQftype(result_, column);
-    if (type != kInt8 && type != kInt4 && type != kInt2) return column_error(column, "an integer");
-    if (is_null(column)) return column_error(column, "an integer (it is NULL)");
-    const char* p = PQgetvalue(result_, row_, column);
-    const char* end = p + PQgetlength(result_, row_, column);
-    int64_t value = 0;
-    auto [at, ec] = std::from_chars(p, end, value);
-    if (ec != std::errc() || at != end) return column_error(column, "an integer");
-    return value;
-}
+    size_t size() const override { return static_cast<size_t>(PQntuples(result_.get())); }
 
-Result<std::string> Row::text(int column) const {
-    Oid type = PQftype(result_, column);
-    if (type != kText && type != kVarchar) return column_error(column, "text");
-    if (is_null(column)) return column_error(column, "text (it is NULL)");
-    return std::string(PQgetvalue(result_, row_, column),
-                       static_cast<size_t>(PQgetlength(result_, row_, column)));
-}
+    int64_t affected() const override {
+        const char* n = PQcmdTuples(result_.get());
+        int64_t value = 0;
+        if (n && *n) std::from_chars(n, n + std::strlen(n), value);
+        return value;
+    }
 
-Result<std::optional<std::string>> Row::optional_text(int column) const {
-    if (is_null(column)) return std::optional<std::string>();
-    auto t = text(column);
-    if (!t) return t.error();
-    return std::optional<std::string>(std::move(*t));
-}
+    bool is_null(size_t row, int column) const override {
+        return PQgetisnull(result_.get(), static_cast<int>(row), column) != 0;
+    }
 
-int64_t Rows::affected() const {
-    const char* n = PQcmdTuples(result_.get());
-    int64_t value = 0;
-    if (n && *n) std::from_chars(n, n + std::strlen(n), value);
-    return value;
-}
+    Result<int64_t> integer(size_t row, int column) const override {
+        Oid type = PQftype(result_.get(), column);
+        if (type != kInt8 && type != kInt4 && type != kInt2)
+            return column_error(column, "an integer");
+        if (is_null(row, column)) return column_error(column, "an integer (it is NULL)");
+        const char* p = PQgetvalue(result_.get(), static_cast<int>(row), column);
+        const char* end = p + PQgetlength(result_.get(), static_cast<int>(row), column);
+        int64_t value = 0;
+        auto [at, ec] = std::from_chars(p, end, value);
+        if (ec != std::errc() || at != end) return column_error(column, "an integer");
+        return value;
+    }
+
+    Result<std::string> text(size_t row, int column) const override {
+        Oid type = PQftype(result_.get(), column);
+        if (type != kText && type != kVarchar) return column_error(column, "text");
+        if (is_null(row, column)) return column_error(column, "text (it is NULL)");
+        const int r = static_cast<int>(row);
+        return std::string(PQgetvalue(result_.get(), r, column),
+                           static_cast<size_t>(PQgetlength(result_.get(), r, column)));
+    }
+
+private:
+    Error column_error(int column, std::string_view expected) const {
+        const char* name = PQfname(result_.get(), column);
+        return fail("pgsql: corrupt row: \"" + std::string(name ? name : "?") + "\" is not " +
+                    std::string(expected));
+    }
+
+    ResultPtr result_;
+};
+
+constexpr SqlDialect kDialect{"pgsql", R"( COLLATE "C")"};
+
+}  // namespace
 
 // ---- Connection ------------------------------------------------------------
 
@@ -152,12 +167,12 @@ Error Connection::error(std::string_view what, const PGresult* result) {
     return fail("pgsql: " + std::string(what) + ": " + message);
 }
 
-Result<Rows> Connection::check(ResultPtr result, std::string_view what) {
+Result<SqlRows> Connection::check(ResultPtr result, std::string_view what) {
     if (result) {
         ExecStatusType status = PQresultStatus(result.get());
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
             last_sqlstate_.clear();
-            return Rows(std::move(result));
+            return SqlRows(std::make_unique<PgResult>(std::move(result)));
         }
     }
     return error(what, result.get());
@@ -171,18 +186,31 @@ std::string shortened(std::string_view sql) {
 
 }  // namespace
 
-Result<Rows> Connection::execute(std::string_view sql, const std::vector<Param>& params) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
+const SqlDialect& Connection::dialect() const {
+    return kDialect;
+}
+
+Result<SqlRows> Connection::execute(std::string_view sql, std::span<const SqlParam> params) {
+    // Every value in text format, as libpq takes it: NULL, or a C string.
+    std::vector<std::optional<std::string>> texts;
+    texts.reserve(params.size());
     for (size_t i = 0; i < params.size(); ++i) {
-        const auto& p = params[i];
-        // libpq takes C strings: a NUL would silently cut the value short,
-        // and PostgreSQL's text cannot hold one anyway.
-        if (p && p->find('\0') != std::string::npos)
-            return fail("pgsql: $" + std::to_string(i + 1) + " of \"" + shortened(sql) +
-                        "\" contains a NUL byte");
-        values.push_back(p ? p->c_str() : nullptr);
+        if (const auto* number = std::get_if<int64_t>(&params[i])) {
+            texts.emplace_back(std::to_string(*number));
+        } else if (const auto* text = std::get_if<std::string_view>(&params[i])) {
+            // A NUL would silently cut the value short, and PostgreSQL's
+            // text cannot hold one anyway.
+            if (text->find('\0') != std::string_view::npos)
+                return fail("pgsql: $" + std::to_string(i + 1) + " of \"" + shortened(sql) +
+                            "\" contains a NUL byte");
+            texts.emplace_back(std::string(*text));
+        } else {
+            texts.emplace_back(std::nullopt);
+        }
     }
+    std::vector<const char*> values;
+    values.reserve(texts.size());
+    for (const auto& t : texts) values.push_back(t ? t->c_str() : nullptr);
     auto it = prepared_.find(std::string(sql));
     if (it == prepared_.end()) {
         std::string name = "jng-" + std::to_string(prepared_.size() + 1);

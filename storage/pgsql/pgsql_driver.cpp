@@ -1,6 +1,5 @@
 // The pgsql driver and its factory: connecting with backoff, the schema
-// check the daemons rely on, migrations under an advisory lock, transactions
-// and account removal across every owner-keyed table.
+// check the daemons rely on, the schema version and the migrations' lock.
 #include "pgsql/pgsql_driver.hpp"
 
 #include <array>
@@ -17,10 +16,6 @@ constexpr std::array<Placeholder, 1> kPlaceholders = {{
     // is deleted or an insert is rolled back.
     {"SERIAL", "BIGSERIAL PRIMARY KEY"},
 }};
-
-std::string version_text(int version) {
-    return version == 0 ? "no jabberd-ng schema" : "schema version " + std::to_string(version);
-}
 
 // Why a daemon cannot use a database at `status`, and the command that
 // fixes it; empty when it can.
@@ -131,58 +126,20 @@ Result<std::unique_ptr<DriverFactory>> make_factory(Options options) {
 }
 
 PgsqlDriver::PgsqlDriver(std::unique_ptr<Connection> connection)
-    : db_(std::move(connection)),
-      authreg_(*db_),
-      roster_(*db_),
-      queue_(*db_),
-      privacy_(*db_),
-      vcard_(*db_),
-      private_(*db_),
-      last_(*db_),
-      active_(*db_),
-      announce_(*db_),
-      vacation_(*db_),
-      disco_items_(*db_),
-      muc_(*db_) {}
-
-Status PgsqlDriver::transaction(const std::function<Status()>& body) {
-    return db_->transaction(Connection::Mode::kWrite, body);
-}
-
-Status PgsqlDriver::remove_user(std::string_view username, std::string_view realm) {
-    if (auto s = check_key("username", username); !s) return s;
-    if (auto s = check_key("realm", realm); !s) return s;
-    // Built once from the shared list (the domain-keyed tables are not in
-    // it); table names are constants, the owner is a bound parameter.
-    static const auto kDeletes = [] {
-        std::array<std::string, kOwnerKeyedTables.size()> sql;
-        for (size_t i = 0; i < kOwnerKeyedTables.size(); ++i)
-            sql[i] = "DELETE FROM \"" + std::string(kOwnerKeyedTables[i]) +
-                     "\" WHERE \"collection-owner\" = $1";
-        return sql;
-    }();
-    const std::string owner = owner_of(username, realm);
-    return db_->transaction(Connection::Mode::kWrite, [&]() -> Status {
-        for (const auto& sql : kDeletes)
-            if (auto r = db_->query(sql, owner); !r) return r.error();
-        auto r = db_->query(R"(DELETE FROM "authreg" WHERE "username" = $1 AND "realm" = $2)",
-                            username, realm);
-        if (!r) return r.error();
-        return {};
-    });
-}
+    : SqlDriver(std::move(connection), kPlaceholders),
+      connection_(static_cast<Connection&>(db())) {}
 
 Result<int> PgsqlDriver::current_version() {
     // The table is looked up on the search_path, like every other name here:
     // the schema the administrator chose in the conninfo's options.
-    auto exists = db_->query(R"(SELECT (to_regclass('"jng-schema"') IS NOT NULL)::integer)");
+    auto exists = connection_.query(R"(SELECT (to_regclass('"jng-schema"') IS NOT NULL)::integer)");
     if (!exists) return exists.error();
     if (exists->empty()) return fail("pgsql: to_regclass returned no row");
     auto found = (*exists)[0].integer(0);
     if (!found) return found.error();
     if (*found == 0) return 0;
 
-    auto max = db_->query(R"(SELECT MAX("version")::bigint FROM "jng-schema")");
+    auto max = connection_.query(R"(SELECT MAX("version")::bigint FROM "jng-schema")");
     if (!max) return max.error();
     if (max->empty() || (*max)[0].is_null(0)) return 0;  // an empty table
     auto version = (*max)[0].integer(0);
@@ -192,61 +149,15 @@ Result<int> PgsqlDriver::current_version() {
     return static_cast<int>(*version);
 }
 
-Result<SchemaStatus> PgsqlDriver::schema_status() {
-    SchemaStatus status;
-    status.latest = latest_version();
-    Status s = db_->transaction(Connection::Mode::kRead, [&]() -> Status {
-        auto current = current_version();
-        if (!current) return current.error();
-        status.current = *current;
-        return {};
-    });
-    if (!s) return s.error();
-    return status;
-}
-
-Status PgsqlDriver::apply(const Migration& m) {
-    // One transaction per migration (PostgreSQL's DDL is transactional),
-    // under an advisory lock per schema: two processes migrating at once
-    // take turns, and the second finds the work done when it reads the
-    // version again inside the lock. CREATE TABLE IF NOT EXISTS is not safe
-    // against a concurrent twin by itself; under the lock it is.
-    return db_->transaction(Connection::Mode::kWrite, [&]() -> Status {
-        auto locked = db_->query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))",
-                                 int64_t{kMigrationLock});
-        if (!locked) return locked.error();
-        if (auto s = db_->exec(kCreateSchemaTable); !s) return s;
-        auto current = current_version();
-        if (!current) return current.error();
-        if (*current >= m.version) return {};
-        if (*current != m.version - 1)
-            return fail("pgsql: " + version_text(*current) + ", cannot apply migration " +
-                        std::to_string(m.version));
-        auto sql = render(m.sql, kPlaceholders);
-        if (!sql) return sql.error();
-        if (auto s = db_->exec(*sql); !s)
-            return fail("migration " + std::to_string(m.version) + " (" + std::string(m.name) +
-                        ") failed: " + s.message());
-        auto r = db_->query(R"(INSERT INTO "jng-schema" ("version", "name", "applied"))"
-                            R"( VALUES ($1, $2, $3))",
-                            int64_t{m.version}, m.name, unix_now());
-        if (!r) return r.error();
-        return {};
-    });
-}
-
-Status PgsqlDriver::migrate() {
-    auto status = schema_status();
-    if (!status) return status.error();
-    // A newer build has migrated this database: an older one must not write
-    // to a schema it does not know.
-    if (status->current > status->latest)
-        return fail("pgsql: the database has schema version " + std::to_string(status->current) +
-                    ", newer than this build's " + std::to_string(status->latest));
-    for (const auto& m : migrations()) {
-        if (m.version <= status->current) continue;
-        if (auto s = apply(m); !s) return s;
-    }
+Status PgsqlDriver::lock_schema() {
+    // An advisory lock per schema: two processes migrating at once take
+    // turns, and the second finds the work done when it reads the version
+    // again. CREATE TABLE IF NOT EXISTS is not safe against a concurrent
+    // twin by itself; under the lock it is.
+    auto locked = connection_.query(
+        "SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))",
+        int64_t{kMigrationLock});
+    if (!locked) return locked.error();
     return {};
 }
 

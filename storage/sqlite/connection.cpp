@@ -1,5 +1,5 @@
-// SQLite handles, statement cache, binding and transactions: the only file
-// of the driver that speaks the C API beyond the deleters.
+// SQLite handles, statement cache, binding, fetched rows and transactions:
+// the only file of the driver that speaks the C API beyond the deleters.
 #include "sqlite/connection.hpp"
 
 #include <fcntl.h>
@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace jng::storage::sqlite {
 
@@ -149,6 +151,85 @@ Result<std::optional<std::string>> Query::optional_text(int column) const {
     return std::optional<std::string>(std::move(*t));
 }
 
+// ---- FetchedRows -----------------------------------------------------------
+
+namespace {
+
+// The rows of one statement, copied out as SQLite typed each value: the
+// checks happen when a store reads a column, as they did on the statement.
+class FetchedRows final : public SqlResult {
+public:
+    // Copies the current row of `stmt`; the first row also records the
+    // column and table names the error messages use.
+    void add_row(sqlite3_stmt* stmt) {
+        const int n = sqlite3_column_count(stmt);
+        if (names_.empty()) {
+            columns_ = n;
+            for (int c = 0; c < n; ++c) {
+                const char* name = sqlite3_column_name(stmt, c);
+                const char* table = sqlite3_column_table_name(stmt, c);
+                names_.emplace_back(name ? name : "?");
+                tables_.emplace_back(table ? table : "?");
+            }
+        }
+        for (int c = 0; c < n; ++c) {
+            Cell cell;
+            cell.type = sqlite3_column_type(stmt, c);
+            if (cell.type == SQLITE_INTEGER) {
+                cell.integer = sqlite3_column_int64(stmt, c);
+            } else if (cell.type == SQLITE_TEXT) {
+                const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+                int bytes = sqlite3_column_bytes(stmt, c);
+                if (p) cell.text.assign(p, static_cast<size_t>(bytes));
+            }
+            cells_.push_back(std::move(cell));
+        }
+        ++rows_;
+    }
+    void set_affected(int64_t n) { affected_ = n; }
+
+    size_t size() const override { return rows_; }
+    int64_t affected() const override { return affected_; }
+    bool is_null(size_t row, int column) const override {
+        return cell(row, column).type == SQLITE_NULL;
+    }
+    Result<int64_t> integer(size_t row, int column) const override {
+        const Cell& c = cell(row, column);
+        if (c.type != SQLITE_INTEGER) return column_error(column, "an integer");
+        return c.integer;
+    }
+    Result<std::string> text(size_t row, int column) const override {
+        const Cell& c = cell(row, column);
+        if (c.type != SQLITE_TEXT) return column_error(column, "text");
+        return c.text;
+    }
+
+private:
+    struct Cell {
+        int type = SQLITE_NULL;
+        int64_t integer = 0;
+        std::string text;
+    };
+    const Cell& cell(size_t row, int column) const {
+        return cells_.at(row * static_cast<size_t>(columns_) + static_cast<size_t>(column));
+    }
+    Error column_error(int column, std::string_view expected) const {
+        const auto i = static_cast<size_t>(column);
+        return fail("corrupt row in \"" + tables_.at(i) + "\": \"" + names_.at(i) + "\" is not " +
+                    std::string(expected));
+    }
+
+    int columns_ = 0;
+    size_t rows_ = 0;
+    std::vector<Cell> cells_;  // row by row
+    std::vector<std::string> names_, tables_;
+    int64_t affected_ = 0;
+};
+
+constexpr SqlDialect kDialect{"sqlite", ""};
+
+}  // namespace
+
 // ---- Connection ------------------------------------------------------------
 
 namespace {
@@ -273,6 +354,41 @@ Result<Query> Connection::prepare_private(std::string_view sql) {
     if (!stmt) return fail("sqlite: \"" + std::string(sql) + "\" holds no statement");
     sqlite3_stmt* s = stmt.get();
     return Query(*this, s, std::move(stmt), nullptr);
+}
+
+const SqlDialect& Connection::dialect() const {
+    return kDialect;
+}
+
+Result<SqlRows> Connection::execute(std::string_view sql, std::span<const SqlParam> params) {
+    auto q = prepare(sql);
+    if (!q) return q.error();
+    for (size_t i = 0; i < params.size(); ++i) {
+        const int n = static_cast<int>(i + 1);
+        std::visit(
+            [&](const auto& value) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::monostate>)
+                    q->bind_null(n);
+                else
+                    q->bind(n, value);
+            },
+            params[i]);
+    }
+    auto rows = std::make_unique<FetchedRows>();
+    for (;;) {
+        auto row = q->next();
+        if (!row) return row.error();
+        if (!*row) break;
+        rows->add_row(q->stmt_);
+    }
+    // Counted only for statements that write: sqlite3_changes64 would
+    // otherwise report an earlier statement's rows.
+    if (!sqlite3_stmt_readonly(q->stmt_)) rows->set_affected(changes());
+    return SqlRows(std::move(rows));
+}
+
+Status Connection::lock(int32_t, std::string_view) {
+    return {};
 }
 
 Status Connection::exec(std::string_view sql) {

@@ -1,6 +1,6 @@
 // One SQLite connection with owned handles, cached prepared statements,
-// $N parameter binding and nested transactions; the sqlite driver's stores
-// are written on top of it and never touch the C API themselves.
+// $N parameter binding and nested transactions: the SqlConnection the shared
+// stores run on, so they never touch the C API themselves.
 #pragma once
 
 #include <sqlite3.h>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "result.hpp"
+#include "sql.hpp"
 
 namespace jng::storage::sqlite {
 
@@ -78,46 +79,40 @@ private:
     int bind_param_ = 0;
 };
 
-class Connection {
+class Connection final : public SqlConnection {
 public:
     // Opens (creating the file and its directory when missing) with the
     // settings every process sharing the file relies on: WAL, foreign keys,
     // a busy timeout.
     static Result<std::unique_ptr<Connection>> open(const std::string& path,
                                                     std::chrono::milliseconds busy_timeout);
-    ~Connection();
+    ~Connection() override;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
+
+    const SqlDialect& dialect() const override;
 
     // A prepared statement, cached for the next call unless `cache` is false
     // (statements run once per connection: pragmas, schema bookkeeping).
     Result<Query> prepare(std::string_view sql, bool cache = true);
 
-    // Prepares `sql` and binds args to $1, $2, … in order.
-    template <class... Args>
-    Result<Query> query(std::string_view sql, const Args&... args) {
-        auto q = prepare(sql);
-        if (!q) return q;
-        int n = 0;
-        (q->bind(++n, args), ...);
-        return q;
-    }
+    // prepare(), bind, every row stepped through and copied out: the
+    // statement is reset before the caller reads, so it pins no snapshot.
+    Result<SqlRows> execute(std::string_view sql, std::span<const SqlParam> params) override;
 
     // Runs SQL without parameters, possibly several statements (migrations,
     // pragmas, transaction control).
-    Status exec(std::string_view sql);
+    Status exec(std::string_view sql) override;
 
-    enum class Mode {
-        kRead,   // BEGIN (deferred): a consistent snapshot for several reads
-        kWrite,  // BEGIN IMMEDIATE: takes the write lock up front, so a
-                 // transaction never fails half-way on lock upgrade
-    };
-    // Runs `body` in a transaction, committed when it returns ok and rolled
-    // back otherwise (or when it throws). Nested calls become savepoints, so a
-    // store operation can run inside a caller's transaction.
-    Status transaction(Mode mode, const std::function<Status()>& body);
+    // kRead is BEGIN (deferred): a consistent snapshot for several reads.
+    // kWrite is BEGIN IMMEDIATE: it takes the write lock up front, so a
+    // transaction never fails half-way on lock upgrade.
+    Status transaction(Mode mode, const std::function<Status()>& body) override;
 
-    bool healthy() const { return !broken_; }
+    // Nothing to take: BEGIN IMMEDIATE holds the file's one write lock.
+    Status lock(int32_t space, std::string_view key) override;
+
+    bool healthy() const override { return !broken_; }
     const std::string& path() const { return path_; }
 
     // An error for `rc` with the connection's message; remembers fatal codes.

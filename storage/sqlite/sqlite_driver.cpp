@@ -1,5 +1,5 @@
-// The SQLite driver and its factory: opening, schema migrations, transactions
-// and account removal across every owner-keyed table.
+// The SQLite driver and its factory: opening the file, migrating it on
+// first use, and reading its schema version.
 #include "sqlite/sqlite_driver.hpp"
 
 #include <array>
@@ -73,61 +73,20 @@ Result<std::unique_ptr<DriverFactory>> make_factory(std::string path, Options op
 }
 
 SqliteDriver::SqliteDriver(std::unique_ptr<Connection> connection)
-    : db_(std::move(connection)),
-      authreg_(*db_),
-      roster_(*db_),
-      queue_(*db_),
-      privacy_(*db_),
-      vcard_(*db_),
-      private_(*db_),
-      last_(*db_),
-      active_(*db_),
-      announce_(*db_),
-      vacation_(*db_),
-      disco_items_(*db_),
-      muc_(*db_) {}
-
-Status SqliteDriver::transaction(const std::function<Status()>& body) {
-    return db_->transaction(Connection::Mode::kWrite, body);
-}
-
-Status SqliteDriver::remove_user(std::string_view username, std::string_view realm) {
-    if (auto s = check_key("username", username); !s) return s;
-    if (auto s = check_key("realm", realm); !s) return s;
-    // Built once from the shared list (the domain-keyed tables are not in
-    // it); table names are constants, the owner is a bound parameter.
-    static const auto kDeletes = [] {
-        std::array<std::string, kOwnerKeyedTables.size()> sql;
-        for (size_t i = 0; i < kOwnerKeyedTables.size(); ++i)
-            sql[i] = "DELETE FROM \"" + std::string(kOwnerKeyedTables[i]) +
-                     "\" WHERE \"collection-owner\" = $1";
-        return sql;
-    }();
-    const std::string owner = owner_of(username, realm);
-    return db_->transaction(Connection::Mode::kWrite, [&]() -> Status {
-        for (const auto& sql : kDeletes) {
-            auto q = db_->query(sql, owner);
-            if (!q) return q.error();
-            if (auto s = q->run(); !s) return s;
-        }
-        auto q = db_->query(R"(DELETE FROM "authreg" WHERE "username" = $1 AND "realm" = $2)",
-                            username, realm);
-        if (!q) return q.error();
-        return q->run();
-    });
-}
+    : SqlDriver(std::move(connection), kPlaceholders),
+      connection_(static_cast<Connection&>(db())) {}
 
 Result<int> SqliteDriver::current_version() {
     // Schema bookkeeping runs once per process: not worth a cache slot.
-    auto exists =
-        db_->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", false);
+    auto exists = connection_.prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", false);
     if (!exists) return exists.error();
     exists->bind(1, kSchemaTable);
     auto row = exists->next();
     if (!row) return row.error();
     if (!*row) return 0;
 
-    auto q = db_->prepare(R"(SELECT MAX("version") FROM "jng-schema")", false);
+    auto q = connection_.prepare(R"(SELECT MAX("version") FROM "jng-schema")", false);
     if (!q) return q.error();
     auto max = q->next();
     if (!max) return max.error();
@@ -139,57 +98,9 @@ Result<int> SqliteDriver::current_version() {
     return static_cast<int>(*version);
 }
 
-Result<SchemaStatus> SqliteDriver::schema_status() {
-    SchemaStatus status;
-    status.latest = latest_version();
-    Status s = db_->transaction(Connection::Mode::kRead, [&]() -> Status {
-        auto current = current_version();
-        if (!current) return current.error();
-        status.current = *current;
-        return {};
-    });
-    if (!s) return s.error();
-    return status;
-}
-
-Status SqliteDriver::apply(const Migration& m) {
-    // One transaction per migration, under the write lock; the version is
-    // read again inside it, since another process may have applied this
-    // migration while we waited for the lock.
-    return db_->transaction(Connection::Mode::kWrite, [&]() -> Status {
-        if (auto s = db_->exec(kCreateSchemaTable); !s) return s;
-        auto current = current_version();
-        if (!current) return current.error();
-        if (*current >= m.version) return {};
-        if (*current != m.version - 1)
-            return fail("sqlite: schema at version " + std::to_string(*current) +
-                        ", cannot apply migration " + std::to_string(m.version));
-        auto sql = render(m.sql, kPlaceholders);
-        if (!sql) return sql.error();
-        if (auto s = db_->exec(*sql); !s)
-            return fail("migration " + std::to_string(m.version) + " (" + std::string(m.name) +
-                        ") failed: " + s.message());
-        auto q = db_->prepare(R"(INSERT INTO "jng-schema" ("version", "name", "applied"))"
-                              R"( VALUES ($1, $2, $3))",
-                              false);
-        if (!q) return q.error();
-        return q->bind(1, int64_t{m.version}).bind(2, m.name).bind(3, unix_now()).run();
-    });
-}
-
-Status SqliteDriver::migrate() {
-    auto status = schema_status();
-    if (!status) return status.error();
-    // A newer build has migrated this file: an older one must not write to a
-    // schema it does not know.
-    if (status->current > status->latest)
-        return fail("sqlite: " + db_->path() + " has schema version " +
-                    std::to_string(status->current) + ", newer than this build's " +
-                    std::to_string(status->latest));
-    for (const auto& m : migrations()) {
-        if (m.version <= status->current) continue;
-        if (auto s = apply(m); !s) return s;
-    }
+Status SqliteDriver::lock_schema() {
+    // Nothing more to take: the migration's BEGIN IMMEDIATE holds the
+    // file's write lock, so a second process waits for the first.
     return {};
 }
 

@@ -1,19 +1,19 @@
-// The pgsql driver's muc store: the persistent rooms of each MUC service
+// The muc store: the persistent rooms of each MUC service
 // (`muc-rooms`) and their affiliations (`muc-affiliations`), always read and
 // written together.
 #include <map>
 
 #include "muc_rows.hpp"
-#include "pgsql/stores.hpp"
 #include "rows.hpp"
+#include "stores/stores.hpp"
 
-namespace jng::storage::pgsql {
+namespace jng::storage::stores {
 namespace {
 
 constexpr std::string_view kRooms = "muc-rooms";
 constexpr std::string_view kAffiliations = "muc-affiliations";
 
-Result<MucRoom> read_room(const Row& r) {
+Result<MucRoom> read_room(const SqlRow& r) {
     MucRoom room;
     auto name = r.text(0);
     if (!name) return name.error();
@@ -36,7 +36,7 @@ Result<MucRoom> read_room(const Row& r) {
 
 // Attaches rows of (room, jid, affiliation, reason) to `rooms`; an
 // affiliation of a missing room can only come from a damaged database.
-Status attach_affiliations(const Rows& rows, std::vector<MucRoom>& rooms) {
+Status attach_affiliations(const SqlRows& rows, std::vector<MucRoom>& rooms) {
     std::map<std::string_view, MucRoom*> by_name;
     for (auto& room : rooms) by_name.emplace(room.name, &room);
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -65,16 +65,23 @@ Status attach_affiliations(const Rows& rows, std::vector<MucRoom>& rooms) {
 
 }  // namespace
 
+MucRooms::MucRooms(SqlConnection& db)
+    : db_(db),
+      rooms_sql_(sql_text({R"(SELECT "room", "config", "subject", "subject-nick", "created")"
+                           R"( FROM "muc-rooms" WHERE "collection-owner" = $1 ORDER BY "room")",
+                           db.dialect().byte_order})),
+      affiliations_sql_(
+          sql_text({R"(SELECT "room", "jid", "affiliation", "reason")"
+                    R"( FROM "muc-affiliations" WHERE "collection-owner" = $1)"
+                    R"( ORDER BY "room")",
+                    db.dialect().byte_order, R"(, "jid")", db.dialect().byte_order})) {}
+
 Result<std::vector<MucRoom>> MucRooms::rooms(std::string_view service) {
     std::vector<MucRoom> rooms;
     // One snapshot for both queries: a put_room() in between must not pair
-    // a room with another version's affiliations. COLLATE "C": byte order,
-    // as SQLite sorts, whatever the database's locale.
-    Status s = db_.transaction(Connection::Mode::kRead, [&]() -> Status {
-        auto r = db_.query(R"(SELECT "room", "config", "subject", "subject-nick", "created")"
-                           R"( FROM "muc-rooms" WHERE "collection-owner" = $1)"
-                           R"( ORDER BY "room" COLLATE "C")",
-                           service);
+    // a room with another version's affiliations.
+    Status s = db_.transaction(SqlConnection::Mode::kRead, [&]() -> Status {
+        auto r = db_.query(rooms_sql_, service);
         if (!r) return r.error();
         rooms.reserve(r->size());
         for (size_t i = 0; i < r->size(); ++i) {
@@ -83,10 +90,7 @@ Result<std::vector<MucRoom>> MucRooms::rooms(std::string_view service) {
             rooms.push_back(std::move(*room));
         }
         if (rooms.empty()) return {};
-        auto a = db_.query(R"(SELECT "room", "jid", "affiliation", "reason")"
-                           R"( FROM "muc-affiliations" WHERE "collection-owner" = $1)"
-                           R"( ORDER BY "room" COLLATE "C", "jid" COLLATE "C")",
-                           service);
+        auto a = db_.query(affiliations_sql_, service);
         if (!a) return a.error();
         return attach_affiliations(*a, rooms);
     });
@@ -97,9 +101,9 @@ Result<std::vector<MucRoom>> MucRooms::rooms(std::string_view service) {
 Status MucRooms::put_room(std::string_view service, const MucRoom& room) {
     if (auto s = check_domain(service); !s) return s;
     if (auto s = check_muc_room(room); !s) return s;
-    // The upsert locks the room's row until COMMIT, so two puts of one room
-    // take turns, each replacing the affiliations whole.
-    return db_.transaction(Connection::Mode::kWrite, [&]() -> Status {
+    // The upsert locks the room's row (SQLite: the file) until COMMIT, so
+    // two puts of one room take turns, each replacing the affiliations whole.
+    return db_.transaction(SqlConnection::Mode::kWrite, [&]() -> Status {
         // An update, not a replace: a delete would cascade to the
         // affiliations in the middle of the transaction for nothing.
         auto q = db_.query(
@@ -120,8 +124,8 @@ Status MucRooms::put_room(std::string_view service, const MucRoom& room) {
             auto i = db_.query(R"(INSERT INTO "muc-affiliations")"
                                R"( ("collection-owner", "room", "jid", "affiliation", "reason"))"
                                R"( VALUES ($1, $2, $3, $4, $5))",
-                               service, room.name, a.jid,
-                               muc_affiliation_to_column(a.affiliation), a.reason);
+                               service, room.name, a.jid, muc_affiliation_to_column(a.affiliation),
+                               a.reason);
             if (!i) return i.error();
         }
         return {};
@@ -130,10 +134,10 @@ Status MucRooms::put_room(std::string_view service, const MucRoom& room) {
 
 Result<bool> MucRooms::remove_room(std::string_view service, std::string_view room) {
     // The room's affiliations go with it (ON DELETE CASCADE).
-    auto r = db_.query(
-        R"(DELETE FROM "muc-rooms" WHERE "collection-owner" = $1 AND "room" = $2)", service, room);
+    auto r = db_.query(R"(DELETE FROM "muc-rooms" WHERE "collection-owner" = $1 AND "room" = $2)",
+                       service, room);
     if (!r) return r.error();
     return r->affected() > 0;
 }
 
-}  // namespace jng::storage::pgsql
+}  // namespace jng::storage::stores

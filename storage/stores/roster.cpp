@@ -1,9 +1,9 @@
-// The pgsql driver's roster store: `roster-items` and their `roster-groups`,
+// The roster store: `roster-items` and their `roster-groups`,
 // always read and written together.
-#include "pgsql/stores.hpp"
 #include "rows.hpp"
+#include "stores/stores.hpp"
 
-namespace jng::storage::pgsql {
+namespace jng::storage::stores {
 namespace {
 
 constexpr std::string_view kItems = "roster-items";
@@ -12,11 +12,11 @@ constexpr std::string_view kGroups = "roster-groups";
 #define JNG_ITEM_COLUMNS R"("jid", "name", "to", "from", "ask", "approved", "pending-in", "hidden")"
 // The same columns of "roster-items" AS i, and the group (or NULL) of a join
 // with "roster-groups" AS g.
-#define JNG_JOINED_COLUMNS                                                               \
+#define JNG_JOINED_COLUMNS                                                           \
     R"(i."jid", i."name", i."to", i."from", i."ask", i."approved", i."pending-in",)" \
     R"( i."hidden", g."group")"
 
-Result<bool> read_flag(const Row& r, int column, std::string_view name) {
+Result<bool> read_flag(const SqlRow& r, int column, std::string_view name) {
     auto v = r.integer(column);
     if (!v) return v.error();
     auto flag = flag_from_column(name, *v);
@@ -25,7 +25,7 @@ Result<bool> read_flag(const Row& r, int column, std::string_view name) {
 }
 
 // One row of JNG_ITEM_COLUMNS, groups not yet attached.
-Result<RosterItem> read_item(const Row& r) {
+Result<RosterItem> read_item(const SqlRow& r) {
     RosterItem item;
     auto jid = r.text(0);
     if (!jid) return jid.error();
@@ -61,7 +61,7 @@ Result<RosterItem> read_item(const Row& r) {
 
 // Rows of JNG_JOINED_COLUMNS, an item once per group (once with a NULL
 // group when it has none), ordered by jid: the items with their groups.
-Result<std::vector<RosterItem>> read_items(const Rows& rows) {
+Result<std::vector<RosterItem>> read_items(const SqlRows& rows) {
     std::vector<RosterItem> items;
     for (size_t i = 0; i < rows.size(); ++i) {
         auto row = rows[i];
@@ -84,27 +84,33 @@ Result<std::vector<RosterItem>> read_items(const Rows& rows) {
 }  // namespace
 
 // One statement each, so one snapshot without a transaction around two
-// (and one round trip instead of four on the login path): a put() at the
-// same moment cannot pair an old item with new groups. COLLATE "C": byte
-// order, as SQLite sorts, whatever the database's locale.
+// (and one round trip instead of four on PostgreSQL's login path): a put()
+// at the same moment cannot pair an old item with new groups. Both engines
+// walk the two primary keys in order, so SQLite sorts nothing.
+Roster::Roster(SqlConnection& db)
+    : db_(db),
+      items_sql_(sql_text({R"(SELECT )" JNG_JOINED_COLUMNS
+                           R"( FROM "roster-items" AS i LEFT JOIN "roster-groups" AS g)"
+                           R"( ON g."collection-owner" = i."collection-owner")"
+                           R"( AND g."jid" = i."jid" WHERE i."collection-owner" = $1)"
+                           R"( ORDER BY i."jid")",
+                           db.dialect().byte_order, R"(, g."group")", db.dialect().byte_order})),
+      get_sql_(sql_text({R"(SELECT )" JNG_JOINED_COLUMNS
+                         R"( FROM "roster-items" AS i LEFT JOIN "roster-groups" AS g)"
+                         R"( ON g."collection-owner" = i."collection-owner")"
+                         R"( AND g."jid" = i."jid")"
+                         R"( WHERE i."collection-owner" = $1 AND i."jid" = $2)"
+                         R"( ORDER BY g."group")",
+                         db.dialect().byte_order})) {}
+
 Result<std::vector<RosterItem>> Roster::items(std::string_view owner) {
-    auto rows = db_.query(R"(SELECT )" JNG_JOINED_COLUMNS
-                          R"( FROM "roster-items" AS i LEFT JOIN "roster-groups" AS g)"
-                          R"( ON g."collection-owner" = i."collection-owner" AND g."jid" = i."jid")"
-                          R"( WHERE i."collection-owner" = $1)"
-                          R"( ORDER BY i."jid" COLLATE "C", g."group" COLLATE "C")",
-                          owner);
+    auto rows = db_.query(items_sql_, owner);
     if (!rows) return rows.error();
     return read_items(*rows);
 }
 
 Result<std::optional<RosterItem>> Roster::get(std::string_view owner, std::string_view contact) {
-    auto rows = db_.query(R"(SELECT )" JNG_JOINED_COLUMNS
-                          R"( FROM "roster-items" AS i LEFT JOIN "roster-groups" AS g)"
-                          R"( ON g."collection-owner" = i."collection-owner" AND g."jid" = i."jid")"
-                          R"( WHERE i."collection-owner" = $1 AND i."jid" = $2)"
-                          R"( ORDER BY g."group" COLLATE "C")",
-                          owner, contact);
+    auto rows = db_.query(get_sql_, owner, contact);
     if (!rows) return rows.error();
     auto items = read_items(*rows);
     if (!items) return items.error();
@@ -115,11 +121,12 @@ Result<std::optional<RosterItem>> Roster::get(std::string_view owner, std::strin
 Status Roster::put(std::string_view owner, const RosterItem& item) {
     if (auto s = check_key("collection owner", owner); !s) return s;
     if (auto s = check_item(item); !s) return s;
-    // The upsert locks the item's row until COMMIT, so two puts of one item
-    // from two connections take turns, each replacing the groups whole.
-    return db_.transaction(Connection::Mode::kWrite, [&]() -> Status {
+    // The upsert locks the item's row (SQLite: the file) until COMMIT, so two
+    // puts of one item from two connections take turns, each replacing the
+    // groups whole.
+    return db_.transaction(SqlConnection::Mode::kWrite, [&]() -> Status {
         // NULL, not '', when nothing is pending: the column says "none" plainly.
-        Param pending_in;
+        SqlParam pending_in;
         if (!item.pending_in.empty()) pending_in = item.pending_in;
         auto upsert = db_.query(
             R"(INSERT INTO "roster-items" ("collection-owner", )" JNG_ITEM_COLUMNS
@@ -150,14 +157,14 @@ Status Roster::put(std::string_view owner, const RosterItem& item) {
 
 Result<bool> Roster::remove(std::string_view owner, std::string_view contact) {
     // The item's groups go with it (ON DELETE CASCADE).
-    auto rows = db_.query(
-        R"(DELETE FROM "roster-items" WHERE "collection-owner" = $1 AND "jid" = $2)", owner,
-        contact);
+    auto rows =
+        db_.query(R"(DELETE FROM "roster-items" WHERE "collection-owner" = $1 AND "jid" = $2)",
+                  owner, contact);
     if (!rows) return rows.error();
     return rows->affected() > 0;
 }
 
-}  // namespace jng::storage::pgsql
+}  // namespace jng::storage::stores
 
 #undef JNG_ITEM_COLUMNS
 #undef JNG_JOINED_COLUMNS

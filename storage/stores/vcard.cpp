@@ -1,9 +1,9 @@
-// The pgsql driver's `vcard` store: each user's vCard (XEP-0054) as the
+// The `vcard` store: each user's vCard (XEP-0054) as the
 // serialized element, one row per user.
-#include "pgsql/stores.hpp"
 #include "rows.hpp"
+#include "stores/stores.hpp"
 
-namespace jng::storage::pgsql {
+namespace jng::storage::stores {
 namespace {
 
 constexpr std::string_view kTable = "vcard";
@@ -37,4 +37,4 @@ Result<bool> Vcard::remove(std::string_view owner) {
     return rows->affected() > 0;
 }
 
-}  // namespace jng::storage::pgsql
+}  // namespace jng::storage::stores

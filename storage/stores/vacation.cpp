@@ -1,9 +1,9 @@
-// The pgsql driver's `vacation-settings` store: one automatic reply and its
+// The `vacation-settings` store: one automatic reply and its
 // period per user.
-#include "pgsql/stores.hpp"
 #include "rows.hpp"
+#include "stores/stores.hpp"
 
-namespace jng::storage::pgsql {
+namespace jng::storage::stores {
 namespace {
 
 constexpr std::string_view kTable = "vacation-settings";
@@ -47,4 +47,4 @@ Result<bool> VacationSettings::remove(std::string_view owner) {
     return rows->affected() > 0;
 }
 
-}  // namespace jng::storage::pgsql
+}  // namespace jng::storage::stores

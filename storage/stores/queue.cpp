@@ -1,9 +1,9 @@
-// The pgsql driver's offline `queue`: stanzas per owner in arrival order,
+// The offline `queue`: stanzas per owner in arrival order,
 // numbered by a sequence that is never reused.
-#include "pgsql/stores.hpp"
 #include "rows.hpp"
+#include "stores/stores.hpp"
 
-namespace jng::storage::pgsql {
+namespace jng::storage::stores {
 namespace {
 
 constexpr std::string_view kTable = "queue";
@@ -13,13 +13,14 @@ constexpr std::string_view kTable = "queue";
 Result<int64_t> Queue::push(std::string_view owner, std::string_view xml) {
     if (auto s = check_key("collection owner", owner); !s) return s.error();
     if (auto s = check_stanza(xml); !s) return s.error();
-    // One statement, committed when it returns: the stanza is stored before
-    // we say so.
+    // One statement, stepped to its end and (outside a transaction)
+    // committed when it returns: the stanza is stored before we say so.
     auto rows = db_.query(R"(INSERT INTO "queue" ("collection-owner", "xml") VALUES ($1, $2))"
                           R"( RETURNING "object-sequence")",
                           owner, xml);
     if (!rows) return rows.error();
-    if (rows->empty()) return fail("pgsql: queue insert returned no sequence");
+    if (rows->empty())
+        return fail(std::string(db_.dialect().name) + ": queue insert returned no sequence");
     return (*rows)[0].integer(0);
 }
 
@@ -53,8 +54,8 @@ Status Queue::remove_upto(std::string_view owner, int64_t upto) {
 Result<int64_t> Queue::count(std::string_view owner) {
     auto rows = db_.query(R"(SELECT COUNT(*) FROM "queue" WHERE "collection-owner" = $1)", owner);
     if (!rows) return rows.error();
-    if (rows->empty()) return fail("pgsql: COUNT returned no row");
+    if (rows->empty()) return fail(std::string(db_.dialect().name) + ": COUNT returned no row");
     return (*rows)[0].integer(0);
 }
 
-}  // namespace jng::storage::pgsql
+}  // namespace jng::storage::stores

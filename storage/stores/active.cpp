@@ -1,9 +1,9 @@
-// The pgsql driver's `active` store: when each user was first active. The
+// The `active` store: when each user was first active. The
 // first time recorded stays.
-#include "pgsql/stores.hpp"
 #include "rows.hpp"
+#include "stores/stores.hpp"
 
-namespace jng::storage::pgsql {
+namespace jng::storage::stores {
 namespace {
 
 constexpr std::string_view kTable = "active";
@@ -31,4 +31,4 @@ Result<bool> Active::set_if_absent(std::string_view owner, int64_t time) {
     return rows->affected() == 1;
 }
 
-}  // namespace jng::storage::pgsql
+}  // namespace jng::storage::stores

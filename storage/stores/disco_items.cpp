@@ -1,21 +1,23 @@
-// The pgsql driver's `disco-items` store: the items each domain lists in
+// The `disco-items` store: the items each domain lists in
 // disco#items besides its components, keyed by the domain.
-#include "pgsql/stores.hpp"
 #include "rows.hpp"
+#include "stores/stores.hpp"
 
-namespace jng::storage::pgsql {
+namespace jng::storage::stores {
 namespace {
 
 constexpr std::string_view kTable = "disco-items";
 
 }  // namespace
 
+DiscoItems::DiscoItems(SqlConnection& db)
+    : db_(db),
+      items_sql_(sql_text({R"(SELECT "jid", "name", "node" FROM "disco-items")"
+                           R"( WHERE "collection-owner" = $1 ORDER BY "jid")",
+                           db.dialect().byte_order, R"(, "node")", db.dialect().byte_order})) {}
+
 Result<std::vector<DiscoItem>> DiscoItems::items(std::string_view domain) {
-    // COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
-    auto rows = db_.query(R"(SELECT "jid", "name", "node" FROM "disco-items")"
-                          R"( WHERE "collection-owner" = $1)"
-                          R"( ORDER BY "jid" COLLATE "C", "node" COLLATE "C")",
-                          domain);
+    auto rows = db_.query(items_sql_, domain);
     if (!rows) return rows.error();
     std::vector<DiscoItem> items;
     items.reserve(rows->size());
@@ -55,4 +57,4 @@ Result<bool> DiscoItems::remove(std::string_view domain, std::string_view jid,
     return rows->affected() > 0;
 }
 
-}  // namespace jng::storage::pgsql
+}  // namespace jng::storage::stores

@@ -1,9 +1,9 @@
-// The pgsql driver's `logout` store: when each user's last session ended,
+// The `logout` store: when each user's last session ended,
 // and its last status text (XEP-0012).
-#include "pgsql/stores.hpp"
 #include "rows.hpp"
+#include "stores/stores.hpp"
 
-namespace jng::storage::pgsql {
+namespace jng::storage::stores {
 namespace {
 
 constexpr std::string_view kTable = "logout";
@@ -11,8 +11,8 @@ constexpr std::string_view kTable = "logout";
 }  // namespace
 
 Result<std::optional<LastLogout>> Last::get(std::string_view owner) {
-    auto rows = db_.query(
-        R"(SELECT "time", "status" FROM "logout" WHERE "collection-owner" = $1)", owner);
+    auto rows =
+        db_.query(R"(SELECT "time", "status" FROM "logout" WHERE "collection-owner" = $1)", owner);
     if (!rows) return rows.error();
     if (rows->empty()) return std::optional<LastLogout>();
     auto row = (*rows)[0];
@@ -36,4 +36,4 @@ Status Last::set(std::string_view owner, const LastLogout& logout) {
     return {};
 }
 
-}  // namespace jng::storage::pgsql
+}  // namespace jng::storage::stores
