@@ -8,7 +8,7 @@
 #include "muc_rows.hpp"
 #include "rows.hpp"
 #include "schema.hpp"
-#include "storage_backends.hpp"
+#include "storage_contract_util.hpp"
 
 using namespace jng;
 using namespace jng::storage;
@@ -35,10 +35,6 @@ MucRoom room(std::string name, std::vector<MucAffiliation> affiliations = {}) {
     r.created = 1'700'000'000;
     r.affiliations = std::move(affiliations);
     return r;
-}
-
-int64_t count(Backend& b, const std::string& table) {
-    return std::stoll(b.sql("SELECT COUNT(*) FROM \"" + table + "\"").at(0).at(0).value());
 }
 
 std::vector<MucRoom> rooms_of(MucStore& muc, std::string_view service) {
