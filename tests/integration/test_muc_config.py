@@ -155,8 +155,12 @@ def test_moderated(server):
         assert item(voiced)["role"] == "participant"
         bob.say(room, "thank you")
         await alice.received(is_groupchat(frm=room + "/Bob", body="thank you"))
-        # Unmoderated again: visitors get voice.
+        # Unmoderated again: visitors get voice. (Bob sees his demotion
+        # first; only the presence after it answers the configuration.)
+        mark = bob.mark()
         await alice.admin(room, role="visitor", nick="Bob")
+        demoted = await bob.received(is_muc_presence(room + "/Bob", self_presence=True), since=mark)
+        assert item(demoted)["role"] == "visitor"
         mark = bob.mark()
         await alice.configure(room, moderatedroom=False)
         again = await bob.received(is_muc_presence(room + "/Bob", self_presence=True), since=mark)
