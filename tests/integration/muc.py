@@ -260,3 +260,12 @@ def others(occupants, own):
     """The presences join_muc_wait collected, without the joiner's own
     (`own`: its occupant JID), in the order they came."""
     return [p for p in occupants if str(p["from"]) != own]
+
+
+async def leave(client, room, nick):
+    """Leaves and waits for the room's goodbye: entering again before it
+    came would let slixmpp take that goodbye for the answer to the join."""
+    mark = client.mark()
+    client.muc.leave_muc(room, nick)
+    await client.received(is_muc_presence(room + "/" + nick, type="unavailable",
+                                          self_presence=True), since=mark)

@@ -9,9 +9,8 @@ import subprocess
 import pytest
 
 from muc import (disco_features, disco_items, error_type, is_error, is_groupchat,
-                 is_muc_presence, item, muc_login, muc_logins, muc_suite, others,
-                 room_info_field,
-                 room_jid, statuses)
+                 is_muc_presence, item, leave, muc_login, muc_logins, muc_suite, others,
+                 room_info_field, room_jid, statuses)
 from xmpp import error_condition, run
 
 DISCO_INFO = "<query xmlns='http://jabber.org/protocol/disco#info'/>"
@@ -230,7 +229,7 @@ def test_who_may_see_real_jids(server):
         assert str(notice["from"]) == room
         assert "muc_nonanonymous" in disco_features(await info(bob, room))
         # Everyone sees real JIDs now, and a newcomer is told (100).
-        carol.muc.leave_muc(room, "Carol")
+        await leave(carol, room, "Carol")
         await alice.received(is_muc_presence(room + "/Carol", type="unavailable"))
         mark = bob.mark()
         pres, _, occupants, _ = await carol.enter(room, "Carol")
@@ -324,7 +323,7 @@ def test_presence_broadcast_per_role(server):
         # Nobody hears of participants coming and going.
         await alice.none_received(is_muc_presence(room + "/Bob"), since=mark, seconds=0.3)
         mark = carol.mark()
-        bob.muc.leave_muc(room, "Bob")
+        await leave(bob, room, "Bob")
         await carol.none_received(is_muc_presence(room + "/Bob"), since=mark, seconds=0.3)
         # Participants are heard again once the room says so.
         await alice.configure(room, presencebroadcast=["moderator", "participant", "visitor"])

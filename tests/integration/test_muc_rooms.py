@@ -9,23 +9,14 @@ from datetime import datetime
 import pytest
 
 from muc import (NS_USER, delay_of, others, disco_features, disco_items, is_error,
-                 is_groupchat, is_muc_presence, item, muc_login, muc_logins, muc_suite,
-                 room_info_field, room_jid, statuses)
+                 is_groupchat, is_muc_presence, item, leave, muc_login, muc_logins,
+                 muc_suite, room_info_field, room_jid, statuses)
 from xmpp import error_condition, is_message, run
 
 
 @pytest.fixture
 def server(suites):
     return muc_suite(suites)
-
-
-async def leave(client, room, nick):
-    """Leaves and waits for the room's goodbye: entering again before it
-    came would let slixmpp take that goodbye for the answer to the join."""
-    mark = client.mark()
-    client.muc.leave_muc(room, nick)
-    await client.received(is_muc_presence(room + "/" + nick, type="unavailable",
-                                          self_presence=True), since=mark)
 
 
 def test_instant_room_with_three_occupants(server):
