@@ -89,26 +89,27 @@ void RoomStore::load(const std::string& service, Loaded done) {
         });
 }
 
-void RoomStore::save(const std::string& service, storage::MucRoom room) {
-    const std::string key = service + "/" + room.name;
-    Write& w = writes_[key];
-    w.service = service;
-    w.room = room.name;
-    w.value = std::move(room);
-    w.generation = ++next_generation_;
-    w.failed = false;
-    submit(key);
-}
-
-void RoomStore::remove(const std::string& service, const std::string& room) {
+RoomStore::Write& RoomStore::next_write(const std::string& service, const std::string& room,
+                                        Stored stored) {
     const std::string key = service + "/" + room;
     Write& w = writes_[key];
     w.service = service;
     w.room = room;
-    w.value.reset();
     w.generation = ++next_generation_;
     w.failed = false;
-    submit(key);
+    if (stored) w.waiting.push_back(std::move(stored));
+    return w;
+}
+
+void RoomStore::save(const std::string& service, storage::MucRoom room, Stored stored) {
+    const std::string name = room.name;
+    next_write(service, name, std::move(stored)).value = std::move(room);
+    submit(service + "/" + name);
+}
+
+void RoomStore::remove(const std::string& service, const std::string& room, Stored stored) {
+    next_write(service, room, std::move(stored)).value.reset();
+    submit(service + "/" + room);
 }
 
 void RoomStore::submit(const std::string& key) {
@@ -144,18 +145,22 @@ void RoomStore::finished(const std::string& key, uint64_t generation, const Stat
     const auto it = writes_.find(key);
     // Superseded: a newer write of this room is on its way and wins.
     if (it == writes_.end() || it->second.generation != generation) return;
+    // Taken out first: a waiter may write this room again.
+    std::vector<Stored> waiting = std::move(it->second.waiting);
+    it->second.waiting.clear();
     if (status) {
         writes_.erase(it);
         backoff_ = kRetryMin;
-        return;
+    } else {
+        log_.warning("storage: room {} not stored ({}); retrying in {} ms", key,
+                     status.message(), backoff_.count());
+        it->second.failed = true;
+        if (!retry_timer_.active()) {
+            retry_timer_.start(backoff_);
+            backoff_ = std::min(backoff_ * 2, kRetryMax);
+        }
     }
-    log_.warning("storage: room {} not stored ({}); retrying in {} ms", key, status.message(),
-                 backoff_.count());
-    it->second.failed = true;
-    if (!retry_timer_.active()) {
-        retry_timer_.start(backoff_);
-        backoff_ = std::min(backoff_ * 2, kRetryMax);
-    }
+    for (Stored& w : waiting) w(status);
 }
 
 void RoomStore::retry() {

@@ -1,8 +1,8 @@
 // Persistent rooms in storage/ (the muc-rooms and muc-affiliations
 // collections): a room as a storage::MucRoom and back, and the writes of
 // one process, kept in order per room and retried until the database takes
-// them, so a change acknowledged to an owner is not lost while the daemon
-// runs.
+// them. Whoever waits on a write hears once: when it is in the database,
+// or when its first attempt failed (the retries go on).
 #pragma once
 
 #include <chrono>
@@ -35,6 +35,7 @@ Result<std::unique_ptr<Room>> from_stored(RoomHost& host, const std::string& ser
 class RoomStore {
 public:
     using Loaded = std::function<void(Result<std::vector<storage::MucRoom>>)>;
+    using Stored = std::function<void(const Status&)>;
 
     RoomStore(net::Loop& loop, Log& log, storage::Storage& storage);
     RoomStore(const RoomStore&) = delete;
@@ -42,9 +43,11 @@ public:
 
     // Every stored room of `service`; `done` runs on the loop.
     void load(const std::string& service, Loaded done);
-    // Stores the room as it is now, replacing what was stored.
-    void save(const std::string& service, storage::MucRoom room);
-    void remove(const std::string& service, const std::string& room);
+    // Stores the room as it is now, replacing what was stored. `stored`
+    // (optional) runs on the loop once this write, or a later one of the
+    // same room that includes it, reached the database - or failed.
+    void save(const std::string& service, storage::MucRoom room, Stored stored = {});
+    void remove(const std::string& service, const std::string& room, Stored stored = {});
 
     // Writes not yet in the database (in flight, or waiting for a retry).
     size_t pending() const { return writes_.size(); }
@@ -56,7 +59,9 @@ private:
         std::optional<storage::MucRoom> value;  // nullopt: remove the room
         uint64_t generation = 0;
         bool failed = false;
+        std::vector<Stored> waiting;
     };
+    Write& next_write(const std::string& service, const std::string& room, Stored stored);
     void submit(const std::string& key);
     void finished(const std::string& key, uint64_t generation, const Status& status);
     void retry();

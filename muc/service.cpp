@@ -105,6 +105,11 @@ void Service::shutdown() {
 }
 
 void Service::send(xml::Element stanza) {
+    if (answering_ != nullptr && stanza.name() == "iq" && stanza.attr("id") == answering_->attr("id") &&
+        stanza.attr("to") == answering_->attr("from")) {
+        held_answer_ = std::move(stanza);
+        return;
+    }
     if (send_) send_(stanza);
 }
 
@@ -185,10 +190,43 @@ void Service::handle_room(const xml::Element& stanza, const Jid& from, const Jid
     switch (kind) {
         case stanza::Kind::kPresence: room->handle_presence(stanza, from, to); break;
         case stanza::Kind::kMessage: room->handle_message(stanza, from, to); break;
-        case stanza::Kind::kIq: room->handle_iq(stanza, from, to); break;
+        case stanza::Kind::kIq:
+            if (stanza.attr("type") == "set") {
+                answer_when_stored(stanza, node, [&] { room->handle_iq(stanza, from, to); });
+                return;
+            }
+            room->handle_iq(stanza, from, to);
+            break;
         case stanza::Kind::kOther: break;
     }
     reconcile(node);
+}
+
+// An owner's or admin's change is answered once it is stored, so that what
+// was acknowledged survives a crash of this daemon. If storing fails the
+// change stays in effect and is retried, and the answer says so.
+void Service::answer_when_stored(const xml::Element& request, const std::string& node,
+                                 const std::function<void()>& handle) {
+    answering_ = &request;
+    handle();
+    answering_ = nullptr;
+    std::optional<xml::Element> answer = std::move(held_answer_);
+    held_answer_.reset();
+    if (!answer) {
+        reconcile(node);
+        return;
+    }
+    reconcile(node, [this, watch = lifeline_.watch(), answer = std::move(*answer),
+                     request = request](const Status& stored) {
+        if (!net::alive(watch)) return;
+        if (stored) {
+            send(answer);
+        } else {
+            send(stanza::error_reply(request, "internal-server-error",
+                                     "the change is in effect but not yet stored: " +
+                                         stored.message()));
+        }
+    });
 }
 
 void Service::create(const xml::Element& presence, const Jid& from, const Jid& to) {
@@ -247,20 +285,23 @@ size_t Service::rooms_owned_by(const std::string& bare) const {
     return n;
 }
 
-void Service::reconcile(const std::string& node) {
+void Service::reconcile(const std::string& node, RoomStore::Stored stored) {
     const auto it = rooms_.find(node);
-    if (it == rooms_.end()) return;
+    if (it == rooms_.end()) {
+        if (stored) stored(Status{});
+        return;
+    }
     const Room& room = *it->second;
     const bool persistent = room.state() == Room::State::kOpen && room.config().persistent;
-    const auto stored = stored_revision_.find(node);
-    if (persistent) {
-        if (stored == stored_revision_.end() || stored->second != room.revision()) {
-            store_.save(service_.jid, to_stored(room, config_.limits.config));
-            stored_revision_[node] = room.revision();
-        }
-    } else if (stored != stored_revision_.end()) {
-        store_.remove(service_.jid, node);
-        stored_revision_.erase(stored);
+    const auto known = stored_revision_.find(node);
+    if (persistent && (known == stored_revision_.end() || known->second != room.revision())) {
+        store_.save(service_.jid, to_stored(room, config_.limits.config), std::move(stored));
+        stored_revision_[node] = room.revision();
+    } else if (!persistent && known != stored_revision_.end()) {
+        store_.remove(service_.jid, node, std::move(stored));
+        stored_revision_.erase(known);
+    } else if (stored) {
+        stored(Status{});  // nothing to write: nothing to wait for
     }
     if (room.finished()) {
         log_.debug("{}: room {} is gone", service_.jid, node);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "component/link.hpp"
@@ -61,9 +62,13 @@ private:
     void create(const xml::Element& presence, const Jid& from, const Jid& to);
     bool admit_join(const xml::Element& presence, const Jid& from);
     size_t rooms_owned_by(const std::string& bare) const;
+    void answer_when_stored(const xml::Element& request, const std::string& node,
+                            const std::function<void()>& handle);
     // After each stanza: stores a persistent room that changed, forgets one
     // that stopped being persistent, drops a room that is finished.
-    void reconcile(const std::string& node);
+    // `stored` runs when what this stanza changed is in the database (at
+    // once when nothing needed writing).
+    void reconcile(const std::string& node, RoomStore::Stored stored = {});
 
     net::Loop& loop_;
     Log& log_;
@@ -72,6 +77,8 @@ private:
     RoomStore& store_;
     std::function<void()> on_first_ready_;
     Sender send_;
+    const xml::Element* answering_ = nullptr;  // an iq set being handled
+    std::optional<xml::Element> held_answer_;  // its answer, until stored
     std::unique_ptr<component::Link> link_;
     std::map<std::string, std::unique_ptr<Room>> rooms_;     // by node
     std::map<std::string, uint64_t> stored_revision_;        // persistent rooms, by node
