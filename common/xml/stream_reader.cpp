@@ -10,6 +10,9 @@
 #include "ns.hpp"
 
 namespace jng::xml {
+namespace {
+constexpr int kInitialParserBuffer = 1024;
+}  // namespace
 
 struct CtxtDeleter {
     void operator()(xmlParserCtxt* c) const {
@@ -203,7 +206,19 @@ StreamReader::~StreamReader() = default;
 void StreamReader::create_parser() {
     impl_ = std::make_unique<Impl>(*this);
     impl_->init_sax();
-    xmlParserCtxt* c = xmlCreatePushParserCtxt(&impl_->sax, nullptr, nullptr, 0, nullptr);
+    xmlParserCtxt* c = nullptr;
+    {
+        // A push parser's input buffer starts at twice libxml2's default
+        // buffer size (8 KiB) and never shrinks; most streams idle between
+        // stanzas of a few hundred bytes, and on a c2s with many sessions
+        // that buffer was the largest allocation of each. Started small, it
+        // grows to the largest chunk pushed. The default is thread-local:
+        // it is put back at once.
+        const int saved = xmlDefaultBufferSize;
+        xmlDefaultBufferSize = kInitialParserBuffer / 2;
+        c = xmlCreatePushParserCtxt(&impl_->sax, nullptr, nullptr, 0, nullptr);
+        xmlDefaultBufferSize = saved;
+    }
     if (c == nullptr) {
         fail("internal-server-error", "cannot create XML parser");
         return;
