@@ -89,9 +89,11 @@ void Stream::write(std::string_view data) {
 }
 
 void Stream::flush_tls() {
-    scratch_.clear();
-    tls_->drain(scratch_);
-    if (!scratch_.empty()) bufferevent_write(bev_.get(), scratch_.data(), scratch_.size());
+    // A fresh string each time: the session hands its buffer over, and an
+    // idle stream keeps none.
+    std::string records;
+    tls_->drain(records);
+    if (!records.empty()) bufferevent_write(bev_.get(), records.data(), records.size());
 }
 
 void Stream::start_tls(std::unique_ptr<tls::Session> session) {
@@ -104,26 +106,32 @@ void Stream::on_read(bufferevent* bev, void* arg) {
     evbuffer* in = bufferevent_get_input(bev);
     const auto watch = self->lifeline_.watch();
     while (evbuffer_get_length(in) > 0 && alive(watch) && !self->closing_ && !self->finished_) {
-        // One contiguous chunk at a time, no copy.
+        // One contiguous chunk at a time.
         evbuffer_iovec vec;
         if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1) break;
-        std::string chunk(static_cast<const char*>(vec.iov_base), vec.iov_len);
-        evbuffer_drain(in, vec.iov_len);
-        self->bytes_in_ += chunk.size();
+        const std::string_view data(static_cast<const char*>(vec.iov_base), vec.iov_len);
+        self->bytes_in_ += data.size();
         if (self->tls_) {
-            self->handle_ciphertext(chunk);
-        } else if (self->callbacks_.on_data) {
-            self->callbacks_.on_data(chunk);
+            // The session is done with the ciphertext when feed() returns, so
+            // it is read in place and drained before anything can close us.
+            const Status fed = self->tls_->feed(data);
+            evbuffer_drain(in, data.size());
+            self->after_ciphertext(fed);
+        } else {
+            // A copy: the callback may close the stream and free `in`.
+            const std::string chunk(data);
+            evbuffer_drain(in, chunk.size());
+            if (self->callbacks_.on_data) self->callbacks_.on_data(chunk);
         }
         if (!alive(watch) || self->reading_paused_) return;
     }
 }
 
-void Stream::handle_ciphertext(std::string_view data) {
+void Stream::after_ciphertext(const Status& fed) {
     const auto watch = lifeline_.watch();
-    if (auto st = tls_->feed(data); !st) {
+    if (!fed) {
         flush_tls();  // a TLS alert, if the backend produced one
-        close(std::string("TLS error: ") + st.message());
+        close(std::string("TLS error: ") + fed.message());
         return;
     }
     flush_tls();

@@ -77,7 +77,7 @@ private:
     static void on_read(bufferevent* bev, void* arg);
     static void on_write(bufferevent* bev, void* arg);
     static void on_event(bufferevent* bev, short what, void* arg);
-    void handle_ciphertext(std::string_view data);
+    void after_ciphertext(const Status& fed);
     void flush_tls();
     void finish(std::string reason);
 
@@ -91,7 +91,6 @@ private:
     Callbacks callbacks_;
     std::unique_ptr<tls::Session> tls_;
     std::unique_ptr<Timer> timer_;  // connect timeout, then close timeout
-    std::string scratch_;
     std::string close_reason_;
     bool closing_ = false;
     bool finished_ = false;

@@ -53,7 +53,8 @@ class Session {
 public:
     virtual ~Session() = default;
 
-    // Ciphertext that arrived from the network.
+    // Ciphertext that arrived from the network; nothing refers to it after
+    // the call returns.
     virtual Status feed(std::string_view ciphertext) = 0;
     // Appends decrypted application data to `out`; returns bytes appended.
     virtual size_t read(std::string& out) = 0;

@@ -1,4 +1,4 @@
-// The OpenSSL Session over memory BIOs: handshake driving, record I/O, clean
+// The OpenSSL Session over the buffer BIO: handshake driving, record I/O, clean
 // shutdown, and the channel bindings SCRAM-*-PLUS needs (RFC 5929, RFC 9266).
 #include "tls/openssl/session.hpp"
 
@@ -9,6 +9,7 @@
 #include <array>
 #include <climits>
 
+#include "tls/openssl/buffer_bio.hpp"
 #include "tls/openssl/certificate.hpp"
 #include "tls/openssl/errors.hpp"
 
@@ -59,15 +60,11 @@ Status OpenSslSession::setup(SSL_CTX* ctx, std::string_view server_name) {
     ssl_.reset(SSL_new(ctx));
     if (!ssl_) return set_failed(queue_error("TLS session setup failed").message);
 
-    BioPtr in(BIO_new(BIO_s_mem()));
-    BioPtr out(BIO_new(BIO_s_mem()));
-    if (!in || !out) return set_failed(queue_error("TLS buffer setup failed").message);
-    // An empty input buffer means "wait for more", not end of stream: the
-    // event loop, which owns the socket, is the one that sees EOF.
-    BIO_set_mem_eof_return(in.get(), -1);
-    network_in_ = in.get();
-    network_out_ = out.get();
-    SSL_set_bio(ssl_.get(), in.release(), out.release());
+    BioPtr bio(new_buffer_bio(buffers_));
+    if (!bio) return set_failed(queue_error("TLS buffer setup failed").message);
+    // One BIO both ways: SSL_set_bio takes a single reference for it.
+    BIO* raw = bio.release();
+    SSL_set_bio(ssl_.get(), raw, raw);
 
     if (role_ == Role::kServer) {
         SSL_set_accept_state(ssl_.get());
@@ -86,7 +83,25 @@ Status OpenSslSession::setup(SSL_CTX* ctx, std::string_view server_name) {
 Status OpenSslSession::feed(std::string_view ciphertext) {
     if (state_ == State::kFailed) return Error{failure_};
     ErrorQueueScope errors;
-    if (auto s = push_ciphertext(ciphertext); !s) return s;
+    // OpenSSL reads `ciphertext` where it lies; only what it leaves unread
+    // (nothing, short of a close_notify or an error) is kept for next time.
+    if (leftover_.empty()) {
+        buffers_.input = ciphertext;
+    } else {
+        leftover_.append(ciphertext);
+        buffers_.input = leftover_;
+    }
+    const Status status = process_input();
+    if (buffers_.input.empty() || state_ == State::kFailed || peer_closed_) {
+        std::string().swap(leftover_);
+    } else {
+        leftover_ = std::string(buffers_.input);
+    }
+    buffers_.input = {};
+    return status;
+}
+
+Status OpenSslSession::process_input() {
     if (state_ == State::kHandshaking) {
         if (auto s = continue_handshake(); !s) return s;
         if (state_ == State::kHandshaking) return {};
@@ -95,18 +110,6 @@ Status OpenSslSession::feed(std::string_view ciphertext) {
     // before anything the peer sent is decrypted.
     if (auto s = flush_pending(); !s) return s;
     return read_records();
-}
-
-Status OpenSslSession::push_ciphertext(std::string_view ciphertext) {
-    while (!ciphertext.empty()) {
-        const size_t chunk = std::min<size_t>(ciphertext.size(), INT_MAX);
-        size_t written = 0;
-        if (BIO_write_ex(network_in_, ciphertext.data(), chunk, &written) != 1) {
-            return set_failed(queue_error("cannot buffer TLS input").message);
-        }
-        ciphertext.remove_prefix(written);
-    }
-    return {};
 }
 
 Status OpenSslSession::continue_handshake() {
@@ -155,8 +158,13 @@ Status OpenSslSession::read_records() {
 
 size_t OpenSslSession::read(std::string& out) {
     const size_t n = inbox_.size();
-    out.append(inbox_);
-    inbox_.clear();
+    // Handing the buffer over keeps no memory here between reads.
+    if (out.empty()) {
+        out.swap(inbox_);
+    } else {
+        out.append(inbox_);
+    }
+    std::string().swap(inbox_);
     return n;
 }
 
@@ -180,6 +188,7 @@ Status OpenSslSession::flush_pending() {
     const auto taken = write_records(pending_);
     if (!taken) return taken.error();
     pending_.erase(0, *taken);
+    if (pending_.empty()) std::string().swap(pending_);
     return {};
 }
 
@@ -193,7 +202,7 @@ Result<size_t> OpenSslSession::write_records(std::string_view plaintext) {
             continue;
         }
         const int ssl_error = SSL_get_error(ssl_.get(), 0);
-        // With memory BIOs the output never fills up; a WANT_* here means
+        // The buffer BIO's output never fills up; a WANT_* here means
         // OpenSSL first needs something from the peer, and the rest stays
         // in pending_ for the next feed().
         if (ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE) return total;
@@ -204,14 +213,12 @@ Result<size_t> OpenSslSession::write_records(std::string_view plaintext) {
 
 void OpenSslSession::drain(std::string& out) {
     // Also after a failure: the alert telling the peer why is worth sending.
-    if (network_out_ == nullptr) return;
-    const size_t ready = BIO_ctrl_pending(network_out_);
-    if (ready == 0) return;
-    const size_t old_size = out.size();
-    out.resize(old_size + ready);
-    size_t got = 0;
-    if (BIO_read_ex(network_out_, out.data() + old_size, ready, &got) != 1) got = 0;
-    out.resize(old_size + got);
+    if (out.empty()) {
+        out.swap(buffers_.output);
+    } else {
+        out.append(buffers_.output);
+    }
+    std::string().swap(buffers_.output);
 }
 
 void OpenSslSession::shutdown() {
@@ -228,7 +235,7 @@ void OpenSslSession::shutdown() {
     // Whatever OpenSSL could not take yet can no longer follow a close_notify.
     pending_.clear();
     // Unidirectional: 0 means "sent, the peer's has not arrived yet", which
-    // is all a memory-buffer session can wait for.
+    // is all a session without its own socket can wait for.
     (void)SSL_shutdown(ssl_.get());
 }
 

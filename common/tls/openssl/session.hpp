@@ -1,5 +1,5 @@
-// The OpenSSL Session: one SSL object between two memory BIOs. Ciphertext from
-// the network goes in through feed(), ciphertext for the network comes out of
+// The OpenSSL Session: one SSL object over a buffer BIO. Ciphertext from the
+// network goes in through feed(), ciphertext for the network comes out of
 // drain(); the event loop never lets OpenSSL near the socket.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "tls/openssl/buffer_bio.hpp"
 #include "tls/openssl/handles.hpp"
 #include "tls/tls.hpp"
 
@@ -40,7 +41,7 @@ private:
     enum class State { kHandshaking, kOpen, kFailed };
 
     Status setup(SSL_CTX* ctx, std::string_view server_name);
-    Status push_ciphertext(std::string_view ciphertext);
+    Status process_input();
     Status continue_handshake();
     Status read_records();
     Status flush_pending();
@@ -53,9 +54,8 @@ private:
     std::optional<std::string> tls_unique(bool any_version) const;
     std::optional<std::string> tls_exporter() const;
 
+    BioBuffers buffers_;  // before ssl_, whose BIO points here
     SslPtr ssl_;
-    BIO* network_in_ = nullptr;   // owned by ssl_
-    BIO* network_out_ = nullptr;  // owned by ssl_
     Role role_;
     State state_ = State::kHandshaking;
     bool handshake_done_ = false;  // stays true if the connection fails later
@@ -63,6 +63,7 @@ private:
     bool peer_closed_ = false;
     std::string pending_;  // plaintext that OpenSSL has not taken yet
     std::string inbox_;    // decrypted application data not yet read()
+    std::string leftover_; // ciphertext fed that OpenSSL did not read
     std::string failure_;
 };
 
