@@ -57,6 +57,7 @@ std::optional<C2sConfig> load_config(const std::string& path, Log& log, bool deb
     c.max_auth_failures = static_cast<int>(r.integer("limits@max-auth-failures", 3, 1, 100));
     c.max_output_bytes = static_cast<size_t>(
         r.integer("limits@max-output-bytes", 8 << 20, 64 * 1024, int64_t{1} << 32));
+    c.hibernate_after = std::chrono::seconds(r.integer("limits@hibernate-after", 30, 0, 86400));
     c.karma_rate = static_cast<uint64_t>(r.integer("karma@bytes-per-second", 0, 0, int64_t{1} << 40));
     c.karma_burst = static_cast<uint64_t>(r.integer("karma@burst", 0, 0, int64_t{1} << 40));
 

@@ -50,6 +50,9 @@ struct C2sConfig {
     std::chrono::seconds sm_grace{15};
     int max_auth_failures = 3;
     size_t max_output_bytes = 8 * 1024 * 1024;  // per client, before we drop it
+    // A session quiet for this long (up to twice this) gives its XML parser
+    // back until it speaks again; 0: never.
+    std::chrono::seconds hibernate_after{30};
 };
 
 std::optional<C2sConfig> load_config(const std::string& path, Log& log, bool debug);

@@ -78,13 +78,20 @@ void ClientStream::set_state(State next) {
 
 void ClientStream::send(const xml::Element& element) {
     if (state_ == State::kClosed || stream_->closing()) return;
-    out_.clear();
-    xml::serialize(element, out_, kClientStream);
-    stream_->write(out_);
+    // A fresh string: a session keeps no buffer sized by its largest stanza.
+    std::string out;
+    xml::serialize(element, out, kClientStream);
+    stream_->write(out);
     if (stream_->pending_output() > server_.config().max_output_bytes) {
         server_.log().notice("client {} ({}) does not read its stream; closing", id_, peer());
         stream_->abort("output limit exceeded");
     }
+}
+
+bool ClientStream::hibernate_if_quiet() {
+    if (state_ != State::kActive || !reader_ || !reader_->hibernate_if_quiet()) return false;
+    server_.log().debug("client {}: quiet; XML parser freed until it sends again", id_);
+    return true;
 }
 
 void ClientStream::fail(std::string_view condition, std::string_view text) {

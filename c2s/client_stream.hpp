@@ -69,6 +69,10 @@ public:
     void session_ended(std::string_view condition);
     void deliver(xml::Element&& stanza);
 
+    // Frees the XML parser of a session that received nothing since the
+    // last call (see StreamReader::hibernate_if_quiet).
+    bool hibernate_if_quiet();
+
 private:
     void set_state(State next);
     void on_data(std::string_view data);
@@ -102,7 +106,6 @@ private:
     TokenBucket karma_;
     net::Timer auth_timer_;
     net::Timer karma_timer_;
-    std::string out_;
     net::Lifeline lifeline_;
 };
 

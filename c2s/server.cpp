@@ -25,11 +25,22 @@ Server::Server(net::Loop& loop, Log& log, C2sConfig config)
               if (!sm_components_.count(sm)) sm_gone(sm);
           }
       }),
+      hibernate_timer_(loop, [this] { hibernate_quiet_sessions(); }),
       instance_tag_(random_hex(4)) {}
 
 Server::~Server() {
     // Streams go before the storage and workers their callbacks use.
     streams_.clear();
+}
+
+void Server::hibernate_quiet_sessions() {
+    size_t freed = 0;
+    for (auto& [id, stream] : streams_) {
+        if (stream->hibernate_if_quiet()) ++freed;
+    }
+    // The memory stays with the process (it lies between live sessions'
+    // allocations) and is what the next logins are made of.
+    if (freed > 0) log_.debug("{} quiet sessions gave their XML parser back", freed);
 }
 
 Status Server::start() {
@@ -78,6 +89,9 @@ Status Server::start() {
     h.on_names_synced = [this] { on_names_synced(); };
     link_ = std::make_unique<component::Link>(loop_, log_, config_.router, std::move(h));
     link_->start();
+    if (config_.hibernate_after.count() > 0) {
+        hibernate_timer_.start_repeating(config_.hibernate_after);
+    }
     return {};
 }
 

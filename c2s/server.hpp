@@ -66,6 +66,7 @@ private:
     // it had to be dropped.
     bool send_to_sm(std::string_view sm, xml::Element&& envelope);
     void release_held(const std::string& sm);
+    void hibernate_quiet_sessions();
 
     net::Loop& loop_;
     Log& log_;
@@ -82,6 +83,7 @@ private:
     StringSet sm_components_;
     StringSet sm_before_loss_;  // known before the router link dropped, not back yet
     net::Timer sm_grace_timer_;
+    net::Timer hibernate_timer_;
     // Envelopes for those session managers, sent once they are back: sent
     // now, the router would bounce them and the sessions would end.
     struct Held {

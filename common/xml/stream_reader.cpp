@@ -12,6 +12,10 @@
 namespace jng::xml {
 namespace {
 constexpr int kInitialParserBuffer = 1024;
+
+bool is_whitespace(std::string_view data) {
+    return data.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
 }  // namespace
 
 struct CtxtDeleter {
@@ -29,6 +33,7 @@ struct StreamReader::Impl {
     size_t depth = 0;            // 0: before the stream element; 1: between stanzas
     size_t fed = 0;              // bytes given to this parser
     size_t boundary = 0;         // parser offset just after the last complete top-level item
+    size_t header_end = 0;       // parser offset just after the stream header
 
     explicit Impl(StreamReader& o) : owner(o) {}
 
@@ -80,6 +85,14 @@ struct StreamReader::Impl {
                 e.set_attr(Attribute{name, std::move(value), {}});
             }
         }
+        if (self.depth == 0 && self.owner.waking_) {
+            // The stream header again, for a parser woken from hibernation:
+            // the consumer saw it when it first arrived.
+            self.depth = 1;
+            const xmlParserInput* in = self.ctxt->input;
+            self.boundary = self.consumed() + (in && in->cur && *in->cur == '>' ? 1 : 0);
+            return;
+        }
         if (self.depth == 0) {
             StreamEvent ev{StreamEvent::Kind::kOpen, std::move(e), {}, {}, {}};
             for (int i = 0; i < nb_namespaces; ++i) {
@@ -93,6 +106,7 @@ struct StreamReader::Impl {
             // libxml2 reports a start tag before stepping over its '>'.
             const xmlParserInput* in = self.ctxt->input;
             self.boundary = self.consumed() + (in && in->cur && *in->cur == '>' ? 1 : 0);
+            self.header_end = self.boundary;
             return;
         }
         self.stack.push_back(std::move(e));
@@ -275,11 +289,21 @@ size_t StreamReader::utf8_prefix(std::string_view data) {
 }
 
 void StreamReader::feed(std::string_view data) {
-    if (failed_ || closed_ || data.empty() || !impl_->ctxt) return;
+    if (failed_ || closed_ || data.empty()) return;
     // RFC 6120 §11.6: UTF-8 only, checked here rather than left to libxml2,
     // which would detect and accept UTF-16 by itself. What came before the
     // first bad byte is still parsed.
     const size_t valid = utf8_prefix(data);
+    // Keepalives are no sign of life for hibernation, and do not wake a
+    // hibernating parser.
+    const bool keepalive = valid == data.size() && is_whitespace(data);
+    if (!keepalive) fed_since_mark_ = true;
+    if (!impl_) {
+        if (keepalive) return;
+        wake();
+        if (failed_) return;
+    }
+    if (!impl_->ctxt) return;
     parse(data.substr(0, valid));
     if (valid < data.size() && !failed_ && !closed_) {
         fail("unsupported-encoding", "the stream is not UTF-8");
@@ -291,18 +315,20 @@ void StreamReader::parse(std::string_view data) {
     Impl& im = *impl_;
     // Whitespace keepalives between stanzas never reach libxml2, which would
     // hold them until the next '<' and count them against the stanza limit.
-    if (im.depth == 1 && im.fed == im.boundary &&
-        data.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-        return;
-    }
+    if (im.depth == 1 && im.fed == im.boundary && is_whitespace(data)) return;
+    // Until the stream header is complete its bytes are kept, to be given
+    // again to the parser that replaces this one after hibernation.
+    if (!opened_) header_.append(data);
     // Feed in bounded slices so a single huge read cannot grow libxml2's
     // buffers far past the stanza limit before we look.
     constexpr size_t kSlice = 16 * 1024;
     while (!data.empty() && !failed_ && !closed_) {
         const size_t n = std::min(kSlice, data.size());
         im.fed += n;
+        const bool was_open = opened_;
         const int rc = xmlParseChunk(im.ctxt.get(), data.data(), static_cast<int>(n), 0);
         data.remove_prefix(n);
+        if (!was_open && opened_ && header_.size() > im.header_end) header_.resize(im.header_end);
         if (failed_) break;
         if (rc != 0 && !failed_) {
             fail("not-well-formed", "XML parse error");
@@ -326,7 +352,34 @@ std::optional<StreamEvent> StreamReader::next() {
     return e;
 }
 
+bool StreamReader::hibernate() {
+    if (!impl_ || !open() || !events_.empty() || utf8_needed_ != 0) return false;
+    const Impl& im = *impl_;
+    // Only between stanzas, with nothing of the next one received yet.
+    if (im.depth != 1 || im.fed != im.boundary || header_.empty()) return false;
+    impl_.reset();
+    return true;
+}
+
+bool StreamReader::hibernate_if_quiet() {
+    const bool quiet = !fed_since_mark_;
+    fed_since_mark_ = false;
+    return quiet && hibernate();
+}
+
+void StreamReader::wake() {
+    create_parser();
+    if (failed_) return;
+    waking_ = true;
+    impl_->fed += header_.size();
+    const int rc =
+        xmlParseChunk(impl_->ctxt.get(), header_.data(), static_cast<int>(header_.size()), 0);
+    waking_ = false;
+    if (rc != 0 || impl_->depth != 1) fail("internal-server-error", "cannot resume the stream");
+}
+
 void StreamReader::restart() {
+    header_.clear();
     events_.clear();
     failed_ = false;
     closed_ = false;

@@ -59,6 +59,16 @@ public:
     // old stream is kept - bytes sent after <starttls/> are never trusted.
     void restart();
 
+    // Frees the parser of an open stream between stanzas (a few KB that an
+    // idle session does not need); the next bytes other than whitespace
+    // bring a new one, primed with the stream header as first received.
+    // False, and nothing changes, when a stanza is partly read.
+    bool hibernate();
+    // hibernate() if nothing but whitespace was fed since the last call: for
+    // a sweep over many streams at an interval.
+    bool hibernate_if_quiet();
+    bool hibernating() const { return !impl_ && open(); }
+
     bool failed() const { return failed_; }
     bool closed() const { return closed_; }
     bool open() const { return opened_ && !closed_ && !failed_; }
@@ -69,6 +79,7 @@ public:
 
 private:
     void create_parser();
+    void wake();
     void parse(std::string_view data);
     void fail(std::string condition, std::string text);
     // How many bytes of `data` are UTF-8 so far (RFC 3629), carrying an
@@ -85,6 +96,9 @@ private:
     bool failed_ = false;
     bool closed_ = false;
     bool opened_ = false;
+    bool waking_ = false;          // the header is being given to a new parser
+    bool fed_since_mark_ = false;  // see hibernate_if_quiet()
+    std::string header_;           // the stream header's bytes, as received
 };
 
 // Parses one standalone XML element (a stored stanza, a test literal) with the

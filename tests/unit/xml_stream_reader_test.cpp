@@ -301,3 +301,86 @@ TEST_CASE("nothing is parsed after an error") {
     CHECK(error_of(evs) == "not-well-formed");
     CHECK(feed_all(r, "<presence/>").empty());
 }
+
+TEST_CASE("a hibernating parser wakes with the stream's namespaces") {
+    // A prefix declared on the stream header must still mean the same after
+    // the parser was freed and a new one primed with that header.
+    const std::string header =
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams' xmlns:x='urn:example:x' "
+        "to='example.com' version='1.0'>";
+    StreamReader r({}, std::string(jng::ns::kClient));
+    // The header and a first stanza in one read: only the header is kept.
+    auto evs = feed_all(r, header + "<presence/>");
+    REQUIRE(evs.size() == 2);
+    CHECK(evs[0].kind == StreamEvent::Kind::kOpen);
+
+    REQUIRE(r.hibernate());
+    CHECK(r.hibernating());
+    r.feed(" \n ");  // a keepalive leaves it asleep
+    CHECK(r.hibernating());
+    CHECK(drain(r).empty());
+
+    evs = feed_all(r, "<message to='a@b'><x:y/><body>two</body></message>");
+    CHECK_FALSE(r.hibernating());
+    REQUIRE(evs.size() == 1);  // no second stream open
+    CHECK(evs[0].kind == StreamEvent::Kind::kElement);
+    CHECK(evs[0].element.is("message", jng::ns::kClient));
+    CHECK(evs[0].element.child("y", "urn:example:x") != nullptr);
+    CHECK(evs[0].element.child_text("body") == "two");
+
+    // Again, and this time the stream ends.
+    REQUIRE(r.hibernate());
+    evs = feed_all(r, "<iq type='get' id='1'/></stream:stream>");
+    REQUIRE(evs.size() == 2);
+    CHECK(evs[0].element.name() == "iq");
+    CHECK(evs[1].kind == StreamEvent::Kind::kClose);
+}
+
+TEST_CASE("a parser does not hibernate inside a stanza or before the header") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    CHECK_FALSE(r.hibernate());  // no stream yet
+    r.feed(kHeader.substr(0, 20));
+    CHECK_FALSE(r.hibernate());
+    r.feed(kHeader.substr(20) + "<message><bo");
+    CHECK_FALSE(r.hibernate());  // half a stanza
+    auto evs = feed_all(r, "dy>x</body></message>");
+    REQUIRE(evs.size() == 2);
+    CHECK(evs[1].element.child_text("body") == "x");
+    CHECK(r.hibernate());
+}
+
+TEST_CASE("only a quiet stream hibernates in a sweep") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    feed_all(r, kHeader);
+    CHECK_FALSE(r.hibernate_if_quiet());  // fed since the last sweep
+    CHECK(r.hibernate_if_quiet());
+    feed_all(r, "<presence/>");
+    CHECK_FALSE(r.hibernate_if_quiet());
+    CHECK(r.hibernate_if_quiet());
+}
+
+TEST_CASE("limits and errors hold after waking") {
+    ReaderLimits limits;
+    limits.max_stanza_bytes = 200;
+    StreamReader r(limits, std::string(jng::ns::kClient));
+    feed_all(r, kHeader);
+    REQUIRE(r.hibernate());
+    auto evs = feed_all(r, "<message><body>" + std::string(300, 'a') + "</body></message>");
+    CHECK(error_of(evs) == "policy-violation");
+
+    StreamReader bad({}, std::string(jng::ns::kClient));
+    feed_all(bad, kHeader);
+    REQUIRE(bad.hibernate());
+    evs = feed_all(bad, "<!-- no -->");
+    CHECK(error_of(evs) == "restricted-xml");
+    CHECK_FALSE(bad.hibernate());
+}
+
+TEST_CASE("keepalives do not keep a stream from hibernating") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    feed_all(r, kHeader);
+    r.hibernate_if_quiet();
+    r.feed(" ");
+    CHECK(r.hibernate_if_quiet());
+}
