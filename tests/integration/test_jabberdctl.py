@@ -1,8 +1,9 @@
-"""jabberdctl against a running suite's database: accounts it creates can
-log in, passwords it sets take effect, and deleting an account leaves no
-row of it anywhere."""
+"""jabberdctl against a running suite's database: accounts it creates, one
+by one or from a list, can log in, passwords it sets take effect, a bad list
+writes nothing, and deleting an account leaves no row of it anywhere."""
 
 import asyncio
+import os
 import subprocess
 import time
 
@@ -103,3 +104,137 @@ def test_db_status_and_migrate(suite):
     assert "up to date" in suite.ctl("db", "status").stdout
     # Migrating an up-to-date schema is a no-op.
     assert "up to date" in suite.ctl("db", "migrate").stdout
+
+
+# ---- user add-many --------------------------------------------------------
+
+def write_accounts(suite, name, text):
+    """An account list in the suite's directory, where suite.ctl runs: the
+    relative `name` is what jabberdctl's messages start with."""
+    with open(os.path.join(suite.dir, name), "w", newline="") as f:
+        f.write(text)
+    return name
+
+
+def authreg_rows(suite):
+    return db_rows(suite, 'SELECT "username", "realm", "scram-sha1-salt", "scram-sha256-salt",'
+                          ' "scram-sha256-stored-key" FROM "authreg" ORDER BY "username"')
+
+
+async def refused(suite, jid, password):
+    try:
+        await Client(suite, jid, password).login(timeout=5)
+    except AssertionError:
+        return True
+    return False
+
+
+def test_add_many_creates_accounts_that_log_in(suite):
+    path = write_accounts(suite, "accounts.txt", "\n".join([
+        "# students of the first year",
+        "amy@localhost amy-pw",
+        "",
+        "   ",
+        "Ben@LocalHost\tben-pw",            # normalised: ben@localhost
+        "cleo@localhost  two words ",       # the password is 'two words '
+        "dora@localhost dora-pw\r",         # CRLF line
+        "  # an indented comment",
+        "emil@localhost emil-pw",           # the last line has no newline
+    ]))
+    done = suite.ctl("user", "add-many", path)
+    assert done.stdout.strip().splitlines()[-1] == "created 5, skipped 0 (already exist)"
+    assert done.stderr == ""
+    assert suite.ctl("user", "list", "localhost").stdout.split() == [
+        "amy", "ben", "cleo", "dora", "emil"]
+
+    async def body():
+        for jid, password in [("amy@localhost", "amy-pw"), ("ben@localhost", "ben-pw"),
+                              ("cleo@localhost", "two words "), ("dora@localhost", "dora-pw"),
+                              ("emil@localhost", "emil-pw")]:
+            c = await login(suite, jid + "/r", password)
+            await c.close()
+        # Spaces are part of the password, a trailing CR is not.
+        assert await refused(suite, "cleo@localhost/r", "two words")
+        assert await refused(suite, "dora@localhost/r", "dora-pw\r")
+
+    run(body())
+
+
+def test_add_many_skips_existing_accounts_and_keeps_their_password(suite):
+    suite.add_user("fred", "fred-old-pw")
+    before = [r for r in authreg_rows(suite) if r[0] == "fred"]
+    path = write_accounts(suite, "more.txt", "fred@localhost fred-new-pw\ngwen@localhost gwen-pw\n")
+    done = suite.ctl("user", "add-many", path)
+    assert done.returncode == 0
+    assert "more.txt:1: fred@localhost exists already, skipped" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "created 1, skipped 1 (already exist)"
+    assert [r for r in authreg_rows(suite) if r[0] == "fred"] == before
+
+    # The same input again: nothing left to create.
+    again = suite.ctl("user", "add-many", path)
+    assert again.stdout.strip().splitlines()[-1] == "created 0, skipped 2 (already exist)"
+
+    async def body():
+        f = await login(suite, "fred@localhost/r", "fred-old-pw")
+        await f.close()
+        assert await refused(suite, "fred@localhost/r", "fred-new-pw")
+        g = await login(suite, "gwen@localhost/r", "gwen-pw")
+        await g.close()
+
+    run(body())
+
+
+def test_add_many_reports_every_bad_line_and_writes_nothing(suite):
+    suite.add_user("hank", "hank-pw")
+    before = authreg_rows(suite)
+    path = write_accounts(suite, "bad.txt", "\n".join([
+        "ivy@localhost ivy-pw",
+        "not a jid ivy-pw",
+        "jack@localhost",
+        "kate@localhost " + "k" * 5000,
+        "liam@localhost/phone liam-pw",
+        "IVY@localhost other-pw",
+        "@localhost secret-pw",
+        "mia@localhost mia-pw",
+    ]) + "\n")
+    bad = suite.ctl("user", "add-many", path, check=False)
+    assert bad.returncode != 0
+    lines = bad.stderr.splitlines()
+    assert lines[0].startswith("bad.txt:2: bad JID: ")
+    assert lines[1] == "bad.txt:3: jack@localhost: no password after the JID"
+    assert lines[2] == "bad.txt:4: line longer than 4096 bytes"
+    assert lines[3].startswith("bad.txt:5: bad JID: ")
+    assert lines[4] == "bad.txt:6: ivy@localhost is on line 1 already"
+    assert lines[5].startswith("bad.txt:7: bad JID: ")
+    assert lines[6] == "jabberdctl: bad.txt: 6 bad line(s); no account was created"
+    assert len(lines) == 7
+    # No password is ever echoed.
+    assert "secret-pw" not in bad.stderr and "kkkk" not in bad.stderr
+    assert bad.stdout == ""
+    # ivy and mia were fine, but nothing at all was written.
+    assert authreg_rows(suite) == before
+
+
+def test_add_many_from_standard_input(suite):
+    proc = subprocess.run(
+        [suite.build_dir + "/tools/jabberdctl/jabberdctl", "-c", suite.config_path("sm-1"),
+         "user", "add-many", "-"],
+        input="nina@localhost nina-pw\nomar@localhost omar-pw\nnina@localhost again\n",
+        capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "stdin:3: nina@localhost is on line 1 already" in proc.stderr
+    assert suite.ctl("user", "list", "localhost").stdout.split() == []
+
+    proc = subprocess.run(
+        [suite.build_dir + "/tools/jabberdctl/jabberdctl", "-c", suite.config_path("sm-1"),
+         "user", "add-many", "-"],
+        input="nina@localhost nina-pw\nomar@localhost omar-pw\n",
+        capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "created 2, skipped 0 (already exist)"
+
+    async def body():
+        for jid, password in [("nina@localhost", "nina-pw"), ("omar@localhost", "omar-pw")]:
+            c = await login(suite, jid + "/r", password)
+            await c.close()
+
+    run(body())

@@ -4,19 +4,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "add_many.hpp"
 #include "commands.hpp"
 #include "jid.hpp"
 #include "sasl/scram.hpp"
 
 namespace jng::ctl {
 namespace {
-
-Result<Jid> account_jid(const std::string& text) {
-    auto j = Jid::parse(text);
-    if (!j) return j.error();
-    if (!j->has_node() || j->has_resource()) return fail("'" + text + "' is not a user@domain JID");
-    return j;
-}
 
 // The password from the command line, or one line of standard input.
 Result<std::string> password_arg(const std::vector<std::string>& args, size_t index) {
@@ -34,6 +28,21 @@ int report(const Error& e) {
 
 }  // namespace
 
+Result<Jid> account_jid(std::string_view text) {
+    auto j = Jid::parse(text);
+    if (!j) return j.error();
+    if (!j->has_node() || j->has_resource())
+        return fail("'" + std::string(text) + "' is not a user@domain JID");
+    return j;
+}
+
+Status check_password(std::string_view password) {
+    auto prepared = sasl::saslprep(password);
+    if (!prepared) return prepared.error();
+    if (prepared->empty()) return fail("password is empty");
+    return {};
+}
+
 Result<storage::AuthRecord> record_for(const Jid& jid, std::string_view password, int iterations) {
     auto sha1 = sasl::derive(sasl::Hash::kSha1, password, iterations);
     if (!sha1) return sha1.error();
@@ -43,8 +52,9 @@ Result<storage::AuthRecord> record_for(const Jid& jid, std::string_view password
 }
 
 int user_command(Context& ctx, const std::vector<std::string>& args) {
-    if (args.empty()) return report(fail("user: add, delete, passwd or list"));
+    if (args.empty()) return report(fail("user: add, add-many, delete, passwd or list"));
     const std::string& verb = args[0];
+    if (verb == "add-many") return add_many_command(ctx, args);
     if (verb == "list") {
         const std::string domain = args.size() > 1 ? args[1] : "";
         auto users = ctx.db.authreg().list(domain);

@@ -16,6 +16,13 @@ struct Context {
     int iterations;  // for new SCRAM credentials
 };
 
+// A bare JID with a node: how every user command names an account.
+Result<Jid> account_jid(std::string_view text);
+
+// What record_for() refuses in a password (SASLprep fails or leaves nothing),
+// found without paying for PBKDF2, so a whole input can be checked first.
+Status check_password(std::string_view password);
+
 // The SCRAM-SHA-1 and SCRAM-SHA-256 credentials of an account, derived from
 // its password (SASLprep, a fresh salt each, PBKDF2 with `iterations`).
 Result<storage::AuthRecord> record_for(const Jid& jid, std::string_view password, int iterations);
