@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "ns.hpp"
+#include "pacer.hpp"
 #include "population.hpp"
 #include "scenarios.hpp"
 #include "stanza.hpp"
@@ -27,7 +28,8 @@ public:
           population_(run, run.accounts(),
                       {.on_online = {},
                        .on_stanza = [this](Client& c, xml::Element& e) { on_stanza(c, e); },
-                       .on_lost = {}}) {
+                       .on_lost = {}}),
+          pacer_(run.loop(), opts_) {
         senders_.resize(population_.size());
         for (size_t i = 0; i < population_.size(); ++i) {
             bare_.push_back(population_.account(i).node + "@" + opts_.domain);
@@ -36,7 +38,6 @@ public:
 
     void start() {
         run_.progress("chat: logging in " + std::to_string(population_.size()) + " users");
-        send_timer_ = std::make_unique<net::Timer>(run_.loop(), [this] { begin_drain(); });
         drain_timer_ = std::make_unique<net::Timer>(run_.loop(), [this] { close_all(); });
         population_.login_all(opts_.in_flight, [this] { begin_sending(); });
     }
@@ -89,17 +90,8 @@ private:
             return;
         }
         phase_ = PhaseKind::kSending;
-        send_start_us_ = now_us();
-        measure_start_us_ = send_start_us_ + static_cast<uint64_t>(opts_.warmup * 1e6);
-        measure_end_us_ = measure_start_us_ + static_cast<uint64_t>(opts_.duration * 1e6);
-        send_timer_->start(to_ms(opts_.warmup + opts_.duration));
-        if (opts_.rate > 0) {
-            // Bounded memory: past this many messages under way, the
-            // scheduled ones are skipped (and counted) instead of sent.
-            max_outstanding_ = std::max<uint64_t>(100'000, static_cast<uint64_t>(opts_.rate * 10));
-            tick_ = std::make_unique<net::Timer>(run_.loop(), [this] { on_tick(); });
-            tick_->start_repeating(std::chrono::milliseconds(1));
-        } else {
+        pacer_.start([this] { on_tick(); }, [this] { begin_drain(); });
+        if (opts_.rate == 0) {
             for (const size_t slot : online_) {
                 for (size_t k = 0; k < opts_.window; ++k) send_from(slot, now_us());
             }
@@ -108,26 +100,17 @@ private:
 
     void on_tick() {
         const uint64_t now = now_us();
-        const double elapsed = static_cast<double>(now - send_start_us_) / 1e6;
-        // Message k is scheduled at k/rate: those with k/rate <= elapsed are
-        // due, the one at 0 included (without the +1 each went out one
-        // interval after the time it is stamped with, and 1/rate was
-        // added to every latency).
-        const auto due = static_cast<uint64_t>(elapsed * opts_.rate) + 1;
         std::uniform_int_distribution<size_t> pick(0, online_.size() - 1);
-        while (scheduled_ < due) {
-            const uint64_t at = send_start_us_ + static_cast<uint64_t>(static_cast<double>(scheduled_) * 1e6 / opts_.rate);
-            ++scheduled_;
-            if (outstanding_ >= max_outstanding_) {
-                ++skipped_;
-                continue;
-            }
-            // Stamped when it goes out: what the server and the network
-            // take, not how late this loop's tick came round; that
-            // lateness is measured on its own (send_lag).
-            run_.report().latency("send_lag").record(now > at ? now - at : 0);
-            send_from(online_[pick(run_.rng())], now);
-        }
+        pacer_.due(
+            now, outstanding_,
+            [&](uint64_t at) {
+                // Stamped when it goes out: what the server and the network
+                // take, not how late this loop's tick came round; that
+                // lateness is measured on its own (send_lag).
+                run_.report().latency("send_lag").record(now > at ? now - at : 0);
+                send_from(online_[pick(run_.rng())], now);
+            },
+            [this] { ++skipped_; });
     }
 
     void send_from(size_t slot, uint64_t stamp_us) {
@@ -146,7 +129,7 @@ private:
         ++s.in_flight;
         ++outstanding_;
         ++sent_;
-        if (stamp_us >= measure_start_us_ && stamp_us < measure_end_us_) ++sent_measured_;
+        if (pacer_.measured(stamp_us)) ++sent_measured_;
     }
 
     void on_stanza(Client&, xml::Element& e) {
@@ -170,8 +153,8 @@ private:
             run_.report().errors().add("message error: " + stanza::error_condition(e));
         } else {
             ++delivered_;
-            if (now >= measure_start_us_ && now < measure_end_us_) ++delivered_measured_;
-            if (tag->sent_us >= measure_start_us_ && tag->sent_us < measure_end_us_) {
+            if (pacer_.measured(now)) ++delivered_measured_;
+            if (pacer_.measured(tag->sent_us)) {
                 run_.report().latency("message").record(now > tag->sent_us ? now - tag->sent_us : 0);
             }
         }
@@ -182,7 +165,7 @@ private:
     void begin_drain() {
         if (phase_ != PhaseKind::kSending) return;
         phase_ = PhaseKind::kDraining;
-        tick_.reset();
+        pacer_.stop_ticks();
         measured_s_ = opts_.duration;
         run_.progress("sent " + std::to_string(sent_) + ", " + std::to_string(outstanding_) +
                       " under way; draining for up to " + std::to_string(opts_.drain) + " s");
@@ -206,7 +189,7 @@ private:
         if (phase_ == PhaseKind::kDone) return;
         if (phase_ != PhaseKind::kClosing) lost_ = outstanding_;
         phase_ = PhaseKind::kDone;
-        tick_.reset();
+        pacer_.stop_ticks();
         run_.stop();
     }
 
@@ -217,12 +200,9 @@ private:
     std::vector<Sender> senders_;
     std::vector<size_t> online_;
     PhaseKind phase_ = PhaseKind::kLogin;
-    std::unique_ptr<net::Timer> send_timer_;
     std::unique_ptr<net::Timer> drain_timer_;
-    std::unique_ptr<net::Timer> tick_;
-
-    uint64_t send_start_us_ = 0, measure_start_us_ = 0, measure_end_us_ = UINT64_MAX;
-    uint64_t scheduled_ = 0, max_outstanding_ = 0, outstanding_ = 0;
+    Pacer pacer_;
+    uint64_t outstanding_ = 0;
     uint64_t sent_ = 0, sent_measured_ = 0, delivered_ = 0, delivered_measured_ = 0;
     uint64_t lost_ = 0, bounced_ = 0, duplicates_ = 0, stale_ = 0, skipped_ = 0;
     double measured_s_ = 0;

@@ -9,6 +9,7 @@
 
 #include "jid.hpp"
 #include "ns.hpp"
+#include "pacer.hpp"
 #include "population.hpp"
 #include "scenarios.hpp"
 #include "stanza.hpp"
@@ -26,7 +27,8 @@ public:
           population_(run, run.accounts(),
                       {.on_online = {},
                        .on_stanza = [this](Client& c, xml::Element& e) { on_stanza(c, e); },
-                       .on_lost = {}}) {
+                       .on_lost = {}}),
+          pacer_(run.loop(), opts_) {
         population_.keep_rosters(true);
         users_.resize(population_.size());
         for (size_t i = 0; i < population_.size(); ++i) {
@@ -37,7 +39,6 @@ public:
 
     void start() {
         run_.progress("presence: logging in " + std::to_string(population_.size()) + " users");
-        send_timer_ = std::make_unique<net::Timer>(run_.loop(), [this] { begin_drain(); });
         drain_timer_ = std::make_unique<net::Timer>(run_.loop(), [this] { close_all(); });
         population_.login_all(opts_.in_flight, [this] { begin_sending(); });
     }
@@ -110,15 +111,8 @@ private:
             return;
         }
         phase_ = PhaseKind::kSending;
-        send_start_us_ = now_us();
-        measure_start_us_ = send_start_us_ + static_cast<uint64_t>(opts_.warmup * 1e6);
-        measure_end_us_ = measure_start_us_ + static_cast<uint64_t>(opts_.duration * 1e6);
-        send_timer_->start(to_ms(opts_.warmup + opts_.duration));
-        if (opts_.rate > 0) {
-            max_outstanding_ = std::max<uint64_t>(100'000, static_cast<uint64_t>(opts_.rate * 10));
-            tick_ = std::make_unique<net::Timer>(run_.loop(), [this] { on_tick(); });
-            tick_->start_repeating(std::chrono::milliseconds(1));
-        } else {
+        pacer_.start([this] { on_tick(); }, [this] { begin_drain(); });
+        if (opts_.rate == 0) {
             for (const size_t slot : senders_) {
                 for (size_t k = 0; k < opts_.window; ++k) change(slot, now_us());
             }
@@ -126,16 +120,10 @@ private:
     }
 
     void on_tick() {
-        const uint64_t now = now_us();
-        // Change k is scheduled at k/rate, the one at 0 included (see chat).
-        const auto due = static_cast<uint64_t>(static_cast<double>(now - send_start_us_) / 1e6 * opts_.rate) + 1;
         std::uniform_int_distribution<size_t> pick(0, senders_.size() - 1);
-        while (scheduled_ < due) {
-            const uint64_t at = send_start_us_ + static_cast<uint64_t>(static_cast<double>(scheduled_) * 1e6 / opts_.rate);
-            ++scheduled_;
-            if (outstanding_ >= max_outstanding_) continue;
-            change(senders_[pick(run_.rng())], at);
-        }
+        pacer_.due(
+            now_us(), outstanding_,
+            [&](uint64_t at) { change(senders_[pick(run_.rng())], at); }, [] {});
     }
 
     void change(size_t slot, uint64_t stamp_us) {
@@ -155,7 +143,7 @@ private:
         ++changes_;
         expected_ += due;
         outstanding_ += due;
-        if (stamp_us >= measure_start_us_ && stamp_us < measure_end_us_) ++changes_measured_;
+        if (pacer_.measured(stamp_us)) ++changes_measured_;
     }
 
     void on_stanza(Client& c, xml::Element& e) {
@@ -179,8 +167,8 @@ private:
         const uint64_t now = now_us();
         ++delivered_;
         --outstanding_;
-        if (now >= measure_start_us_ && now < measure_end_us_) ++delivered_measured_;
-        if (tag->sent_us >= measure_start_us_ && tag->sent_us < measure_end_us_) {
+        if (pacer_.measured(now)) ++delivered_measured_;
+        if (pacer_.measured(tag->sent_us)) {
             run_.report().latency("presence").record(now > tag->sent_us ? now - tag->sent_us : 0);
         }
         if (--it->second > 0) return;
@@ -193,7 +181,7 @@ private:
     void begin_drain() {
         if (phase_ != PhaseKind::kSending) return;
         phase_ = PhaseKind::kDraining;
-        tick_.reset();
+        pacer_.stop_ticks();
         measured_s_ = opts_.duration;
         if (outstanding_ == 0) {
             close_all();
@@ -215,7 +203,7 @@ private:
         if (phase_ == PhaseKind::kDone) return;
         if (phase_ != PhaseKind::kClosing) missing_ = outstanding_;
         phase_ = PhaseKind::kDone;
-        tick_.reset();
+        pacer_.stop_ticks();
         run_.stop();
     }
 
@@ -227,10 +215,9 @@ private:
     std::vector<size_t> senders_;
     double subscribers_avg_ = 0;
     PhaseKind phase_ = PhaseKind::kLogin;
-    std::unique_ptr<net::Timer> send_timer_, drain_timer_, tick_;
-
-    uint64_t send_start_us_ = 0, measure_start_us_ = 0, measure_end_us_ = UINT64_MAX;
-    uint64_t scheduled_ = 0, max_outstanding_ = 0, outstanding_ = 0;
+    std::unique_ptr<net::Timer> drain_timer_;
+    Pacer pacer_;
+    uint64_t outstanding_ = 0;
     uint64_t changes_ = 0, changes_measured_ = 0, expected_ = 0, delivered_ = 0, delivered_measured_ = 0;
     uint64_t missing_ = 0, unexpected_ = 0, echoes_ = 0;
     double measured_s_ = 0;
