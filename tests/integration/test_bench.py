@@ -107,3 +107,28 @@ def test_smoke_against_a_peer(peer, tmp_path):
     assert res["chat"]["results"]["delivered"] > 0
     assert res["idle"]["results"]["logged_in"] > 0
     assert peer in table
+
+
+CAPACITY = os.path.join(ROOT, "tools", "bench", "capacity.py")
+
+
+def test_capacity_smoke_over_several_c2s(tmp_path):
+    """tools/bench/capacity.py with tiny sizes: accounts made with
+    jabberdctl user add-many, one loadgen shard per c2s, every session up
+    and held to the end, each c2s carrying its share."""
+    out = tmp_path / "capacity.json"
+    proc = subprocess.run([sys.executable, CAPACITY, "--build-dir", BUILD_DIR, "--sessions", "60",
+                           "--c2s", "3", "--duration", "2", "--settle", "0.5",
+                           "--base-port", str(port_block(size=10)), "--workdir", str(tmp_path / "w"),
+                           "--json", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    s = json.loads(out.read_text())
+    assert s["online"] == 60 and s["held_to_end"] == 60
+    assert s["errors"]["total"] == 0, s["errors"]
+    daemons = s["rss_kib_per_daemon"]
+    assert set(daemons) == {"router", "sm-1", "c2s-1", "c2s-2", "c2s-3"}
+    # Each c2s holds a third of the sessions: its memory grew.
+    for name in ("c2s-1", "c2s-2", "c2s-3"):
+        assert daemons[name]["loaded"] > daemons[name]["before"], (name, daemons[name])
+    assert s["per_session_kib"] > 0

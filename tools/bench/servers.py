@@ -149,9 +149,15 @@ class JabberdNg(Server):
     storage = "SQLite (WAL)"
     notes = "router + sm + c2s; SCRAM keys stored, PLAIN checks them with one PBKDF2 per login"
 
-    def __init__(self, directory, base_port, cert, build_dir):
+    def __init__(self, directory, base_port, cert, build_dir, c2s_processes=1):
         super().__init__(directory, base_port, cert)
         self.build_dir = build_dir
+        # Several c2s share the client port (SO_REUSEPORT): the kernel
+        # spreads connections over them, as in a deployment scaled by c2s.
+        self.c2s_ids = tuple("c2s-%d" % (i + 1) for i in range(c2s_processes))
+        if c2s_processes > 1:
+            self.notes = self.notes.replace("router + sm + c2s",
+                                            "router + sm + %d c2s on one port" % c2s_processes)
         self.inst = jng_instance.Instance(os.path.join(directory, "jng"), build_dir, base_port=base_port,
                                           log_level="warning")
         self.port = self.inst.c2s_port
@@ -168,16 +174,18 @@ class JabberdNg(Server):
         os.makedirs(os.path.dirname(self.inst.cert), exist_ok=True)
         shutil.copyfile(self.cert, self.inst.cert)  # the shared certificate, not one of its own
         os.chmod(self.inst.cert, 0o600)
-        self.inst.write_configs()
+        self.inst.write_configs(c2s_ids=self.c2s_ids)
 
     def add_users(self, count, password):
-        # One jabberdctl per account: what an operator runs; it is quick.
-        for i in range(count):
-            self.inst.ctl("--iterations", str(SCRAM_ITERATIONS), "user", "add",
-                          "user%d@%s" % (i, DOMAIN), password)
+        # What an operator runs to provision many accounts.
+        accounts = os.path.join(self.dir, "accounts.txt")
+        with open(accounts, "w") as f:
+            for i in range(count):
+                f.write("user%d@%s %s\n" % (i, DOMAIN, password))
+        self.inst.ctl("--iterations", str(SCRAM_ITERATIONS), "user", "add-many", accounts)
 
     def start(self):
-        self.inst.start_all()
+        self.inst.start_all(c2s_ids=self.c2s_ids)
 
     def pids(self):
         return [p.pid for p in self.inst.procs.values() if p.poll() is None]

@@ -228,6 +228,8 @@ def main():
     ap.add_argument("--workdir", help="keep configs, logs and summaries here (default: a temporary directory, "
                                       "removed at the end)")
     ap.add_argument("--json", help="write every summary here")
+    ap.add_argument("--jng-c2s", type=int, default=1,
+                    help="c2s processes of jabberd-ng, sharing the client port (1)")
     ap.add_argument("--step-timeout", type=float, default=30)
     ap.add_argument("--scenario-timeout", type=float, default=900)
     for key, default in FULL.items():
@@ -264,7 +266,7 @@ def main():
         cls = servers.SERVERS[name]
         base = args.base_port + 10 * i
         directory = os.path.join(work, name)
-        server = (cls(directory, base, cert, args.build_dir) if name == "jabberd-ng"
+        server = (cls(directory, base, cert, args.build_dir, args.jng_c2s) if name == "jabberd-ng"
                   else cls(directory, base, cert))
         try:
             server.check_installed()
