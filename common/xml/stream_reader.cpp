@@ -5,6 +5,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "ns.hpp"
@@ -316,6 +317,12 @@ void StreamReader::parse(std::string_view data) {
     // Whitespace keepalives between stanzas never reach libxml2, which would
     // hold them until the next '<' and count them against the stanza limit.
     if (im.depth == 1 && im.fed == im.boundary && is_whitespace(data)) return;
+    // libxml2 holds whitespace after a stanza until the next '<'; what it
+    // may be holding is remembered, so that such a stream still counts as
+    // between stanzas (see hibernate()).
+    const size_t last = data.find_last_not_of(" \t\r\n");
+    trailing_space_ = last == std::string_view::npos ? trailing_space_ + data.size()
+                                                     : data.size() - last - 1;
     // Until the stream header is complete its bytes are kept, to be given
     // again to the parser that replaces this one after hibernation.
     if (!opened_) header_.append(data);
@@ -328,7 +335,11 @@ void StreamReader::parse(std::string_view data) {
         const bool was_open = opened_;
         const int rc = xmlParseChunk(im.ctxt.get(), data.data(), static_cast<int>(n), 0);
         data.remove_prefix(n);
-        if (!was_open && opened_ && header_.size() > im.header_end) header_.resize(im.header_end);
+        if (!was_open && opened_) {
+            // The header often comes in one read with the first stanzas.
+            header_.resize(std::min(header_.size(), im.header_end));
+            header_.shrink_to_fit();
+        }
         if (failed_) break;
         if (rc != 0 && !failed_) {
             fail("not-well-formed", "XML parse error");
@@ -355,8 +366,9 @@ std::optional<StreamEvent> StreamReader::next() {
 bool StreamReader::hibernate() {
     if (!impl_ || !open() || !events_.empty() || utf8_needed_ != 0) return false;
     const Impl& im = *impl_;
-    // Only between stanzas, with nothing of the next one received yet.
-    if (im.depth != 1 || im.fed != im.boundary || header_.empty()) return false;
+    // Only between stanzas, with nothing of the next one received yet:
+    // at most the whitespace that followed the last one.
+    if (im.depth != 1 || im.fed - im.boundary > trailing_space_ || header_.empty()) return false;
     impl_.reset();
     return true;
 }
@@ -380,6 +392,7 @@ void StreamReader::wake() {
 
 void StreamReader::restart() {
     header_.clear();
+    trailing_space_ = 0;
     events_.clear();
     failed_ = false;
     closed_ = false;

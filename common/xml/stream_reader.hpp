@@ -99,6 +99,7 @@ private:
     bool waking_ = false;          // the header is being given to a new parser
     bool fed_since_mark_ = false;  // see hibernate_if_quiet()
     std::string header_;           // the stream header's bytes, as received
+    size_t trailing_space_ = 0;    // whitespace at the end of what was parsed
 };
 
 // Parses one standalone XML element (a stored stanza, a test literal) with the

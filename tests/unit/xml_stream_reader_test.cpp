@@ -384,3 +384,18 @@ TEST_CASE("keepalives do not keep a stream from hibernating") {
     r.feed(" ");
     CHECK(r.hibernate_if_quiet());
 }
+
+TEST_CASE("a stanza followed by a newline still leaves the stream between stanzas") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    feed_all(r, kHeader);
+    auto evs = feed_all(r, "<presence/>\n");
+    REQUIRE(evs.size() == 1);
+    REQUIRE(r.hibernate());
+    evs = feed_all(r, "<message><body>after</body></message>\r\n");
+    REQUIRE(evs.size() == 1);
+    CHECK(evs[0].element.child_text("body") == "after");
+    CHECK(r.hibernate());
+    // Not when the whitespace is inside a stanza under way.
+    feed_all(r, "<message>\n");
+    CHECK_FALSE(r.hibernate());
+}
