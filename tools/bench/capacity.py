@@ -6,7 +6,8 @@ machine holds, and what each costs in memory over all jabberd-ng daemons.
 
 Starts jabberd-ng (router, one sm, `--c2s` c2s processes, each on ports of
 its own) from configs written into `--workdir`, creates the accounts with
-`jabberdctl user add-many`, then runs one `loadgen idle` shard per c2s side
+`jabberdctl user add-many` (a `--workdir` used before keeps its accounts:
+add-many skips them), then runs one `loadgen idle` shard per c2s side
 by side (each shard takes its slice of the accounts and its own loopback
 source addresses). Once every shard reports its sessions up, the summed
 VmRSS of every daemon is sampled; the sessions are held for `--duration`
@@ -80,7 +81,7 @@ def main():
     ap.add_argument("--base-port", type=int, default=26400)
     ap.add_argument("--settle", type=float, default=5, help="seconds before sampling memory")
     ap.add_argument("--timeout", type=float, default=1800,
-                    help="longest wait for every session to be up")
+                    help="longest wait for every session to be up (1800)")
     ap.add_argument("--workdir", help="keep configs, logs and summaries here")
     ap.add_argument("--json", help="write the summary here")
     args = ap.parse_args()
@@ -124,6 +125,8 @@ def main():
                    "--source-addresses", source_range(i, per_shard),
                    "--in-flight", str(args.in_flight), "--duration", str(args.duration),
                    "--keepalive", str(args.keepalive), "--ready-file", ready,
+                   "--setup-timeout", str(args.timeout),
+                   "--scram-cache", os.path.join(work, "scram-%d.cache" % i),
                    "--json", out, "--quiet"]
             log = open(os.path.join(work, "loadgen-%d.log" % i), "w")
             shards.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), ready, out))
