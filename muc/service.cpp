@@ -105,7 +105,8 @@ void Service::shutdown() {
 }
 
 void Service::send(xml::Element stanza) {
-    if (answering_ != nullptr && stanza.name() == "iq" && stanza.attr("id") == answering_->attr("id") &&
+    if (answering_ != nullptr && stanza.name() == "iq" &&
+        stanza.attr("id") == answering_->attr("id") &&
         stanza.attr("to") == answering_->attr("from")) {
         held_answer_ = std::move(stanza);
         return;

@@ -24,7 +24,9 @@ public:
     void stop_ticks() { tick_.reset(); }
 
     // Whether a moment (a send stamp, a delivery) lies in the measured window.
-    bool measured(uint64_t at_us) const { return at_us >= measure_start_us_ && at_us < measure_end_us_; }
+    bool measured(uint64_t at_us) const {
+        return at_us >= measure_start_us_ && at_us < measure_end_us_;
+    }
 
     // At a fixed rate: item k is due at k/rate from the start, the one at
     // 0 included (stamped with its scheduled time, so 1/rate is never added
