@@ -6,11 +6,13 @@
 
 #include "net/loop.hpp"
 #include "room_store.hpp"
+#include "run_until.hpp"
 #include "storage.hpp"
 #include "storage_backends.hpp"
 
 using namespace jng;
 using namespace jng::storage::test;
+using jng::test::run_until;
 
 namespace {
 
@@ -24,21 +26,6 @@ storage::MucRoom room_named(std::string name, std::string subject = "") {
     r.created = 1;
     r.affiliations = {{"alice@example.com", storage::MucAffiliation::Kind::kOwner, ""}};
     return r;
-}
-
-void run_until(net::Loop& loop, const std::function<bool()>& finished) {
-    bool timed_out = false;
-    net::Timer watchdog(loop, [&] {
-        timed_out = true;
-        loop.stop();
-    });
-    watchdog.start(std::chrono::seconds(20));
-    net::Timer poll(loop, [&] {
-        if (finished()) loop.stop();
-    });
-    poll.start_repeating(std::chrono::milliseconds(5));
-    loop.run();
-    REQUIRE_FALSE(timed_out);
 }
 
 struct Fixture {

@@ -9,31 +9,15 @@
 #include "log.hpp"
 #include "net/loop.hpp"
 #include "storage.hpp"
+#include "run_until.hpp"
 #include "storage_backends.hpp"
 
 using namespace jng;
 using namespace jng::storage;
 using namespace jng::storage::test;
+using jng::test::run_until;
 
 namespace {
-
-// Runs the loop until `finished` says so, or fails the test after a while
-// instead of hanging.
-void run_until(net::Loop& loop, const std::function<bool()>& finished) {
-    bool timed_out = false;
-    net::Timer watchdog(loop, [&] {
-        timed_out = true;
-        loop.stop();
-    });
-    watchdog.start(std::chrono::seconds(20));
-    net::Timer poll(loop, [&] {
-        if (finished()) loop.stop();
-    });
-    poll.start_repeating(std::chrono::milliseconds(5));
-    loop.run();
-    REQUIRE_FALSE(timed_out);
-    REQUIRE(finished());
-}
 
 // A real driver whose connection a test can declare broken.
 class BreakableDriver final : public Driver {

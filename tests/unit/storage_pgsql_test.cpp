@@ -13,6 +13,7 @@
 
 #include "log.hpp"
 #include "net/loop.hpp"
+#include "run_until.hpp"
 #include "schema.hpp"
 #include "storage.hpp"
 #include "storage_backends.hpp"
@@ -22,7 +23,13 @@ using namespace jng::storage;
 using namespace jng::storage::test;
 using Clock = std::chrono::steady_clock;
 
+using jng::test::run_until;
+
 namespace {
+
+// How long a result may take here: a server restart is among them.
+constexpr std::chrono::seconds kServerWait{60};
+
 
 // False (after failing the test under CI) when no server was given.
 bool have_server() {
@@ -53,24 +60,6 @@ std::string first_value(Driver& d, std::string_view sql) {
     return *v;
 }
 
-// Runs the loop until `finished` says so, failing the test after `limit`.
-void run_until(net::Loop& loop, const std::function<bool()>& finished,
-               std::chrono::seconds limit = std::chrono::seconds(60)) {
-    bool timed_out = false;
-    net::Timer watchdog(loop, [&] {
-        timed_out = true;
-        loop.stop();
-    });
-    watchdog.start(limit);
-    net::Timer poll(loop, [&] {
-        if (finished()) loop.stop();
-    });
-    poll.start_repeating(std::chrono::milliseconds(5));
-    loop.run();
-    REQUIRE_FALSE(timed_out);
-    REQUIRE(finished());
-}
-
 // Pushes one stanza through `storage` and waits for the answer.
 Result<int64_t> push(net::Loop& loop, Storage& storage, const std::string& owner,
                      const std::string& xml) {
@@ -78,7 +67,7 @@ Result<int64_t> push(net::Loop& loop, Storage& storage, const std::string& owner
     storage.run(
         owner, [owner, xml](Driver& d) { return d.queue().push(owner, xml); },
         [&](Result<int64_t> r) { answer.emplace(std::move(r)); });
-    run_until(loop, [&] { return answer.has_value(); });
+    run_until(loop, [&] { return answer.has_value(); }, kServerWait);
     return std::move(*answer);
 }
 
@@ -308,7 +297,7 @@ TEST_CASE("pgsql: a connection the server ends is replaced for the next operatio
             return (*rows)[0].text(0);
         },
         [&](Result<std::string> r) { pid.emplace(std::move(r)); });
-    run_until(loop, [&] { return pid.has_value(); });
+    run_until(loop, [&] { return pid.has_value(); }, kServerWait);
     require_ok(*pid);
     backend.sql("SELECT pg_terminate_backend($1::integer)", {**pid});
     // The operation on the dead connection fails; nothing was acknowledged.
