@@ -46,6 +46,17 @@ def _ephemeral_start():
         return 32768
 
 
+def set_limits(daemon, **limits):
+    """An `edit` for suites.make(): these attributes of <limits/>
+    (max_stanza_bytes=... is max-stanza-bytes) in the config of every daemon
+    whose name starts with `daemon` ("c2s" covers c2s-1, c2s-2, ...)."""
+    def edit(name, tree):
+        if name.startswith(daemon):
+            for key, value in limits.items():
+                tree.getroot().find("limits").set(key.replace("_", "-"), str(value))
+    return edit
+
+
 def port_block(size=10, address="127.0.0.1"):
     """A base port with `size` free ports after it (on `address` too), distinct
     per test and per test process. Blocks lie below the ephemeral range (no

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from conftest import set_limits
 from xmpp import Raw, login, run, stream_error
 
 STREAM_NS = "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'"
@@ -45,11 +46,7 @@ def server(suite):
 
 def make_server(suites, **limits):
     """A suite whose c2s has these <limits/> attributes (max_stanza_bytes=...)."""
-    def edit(name, tree):
-        if name.startswith("c2s"):
-            for key, value in limits.items():
-                tree.getroot().find("limits").set(key.replace("_", "-"), str(value))
-    return add_users(suites.make(edit=edit))
+    return add_users(suites.make(edit=set_limits("c2s", **limits)))
 
 
 def assert_still_serves(suite):

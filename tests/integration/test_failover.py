@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from conftest import set_limits
 from xmpp import Component, Raw, login, run
 
 BOT, BOT_SECRET = "bot.localhost", secrets.token_hex(16)
@@ -235,10 +236,7 @@ def test_router_back_sessions_survive_whoever_reconnects_first(suites, first):
 def test_router_back_without_the_sm_clients_are_reset_after_the_grace(suites):
     # The sm died while the router was away: c2s waits limits@sm-grace for
     # it, then closes its clients as when an sm goes away.
-    def edit(name, tree):
-        if name.startswith("c2s"):
-            tree.getroot().find("limits").set("sm-grace", "2")
-    server = add_users(suites.make(edit=edit))
+    server = add_users(suites.make(edit=set_limits("c2s", sm_grace=2)))
 
     async def body():
         alice = await login(server, "alice@localhost/a", "alice-pw")

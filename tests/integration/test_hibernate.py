@@ -6,6 +6,7 @@ import time
 
 from slixmpp.xmlstream import ET
 
+from conftest import set_limits
 from xmpp import login, run
 
 NS_CHATSTATES = "http://jabber.org/protocol/chatstates"
@@ -24,10 +25,7 @@ def quiet_sessions(suite, count, timeout=15):
 
 
 def hibernating_suite(suites):
-    def edit(name, tree):
-        if name.startswith("c2s"):
-            tree.getroot().find("limits").set("hibernate-after", "1")
-    suite = suites.make(edit=edit)
+    suite = suites.make(edit=set_limits("c2s", hibernate_after=1))
     suite.add_user("alice", "alice-pw")
     suite.add_user("bob", "bob-pw")
     return suite
