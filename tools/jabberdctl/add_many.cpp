@@ -66,28 +66,28 @@ public:
     Status add(std::span<const NewAccount> batch) {
         // Existing accounts are left out before PBKDF2: running the same
         // input again after an interruption costs only the lookups.
-        std::vector<const NewAccount*> todo;
+        std::vector<const NewAccount*> to_create;
         std::vector<const NewAccount*> existing;
         for (const auto& account : batch) {
             auto found = ctx_.db.authreg().get(account.jid.node(), account.jid.domain());
             if (!found) return fail(where(account) + found.message());
-            (*found ? existing : todo).push_back(&account);
+            (*found ? existing : to_create).push_back(&account);
         }
-        auto records = derive_all(todo, ctx_.iterations, threads_);
-        for (size_t i = 0; i < todo.size(); ++i) {
+        auto records = derive_all(to_create, ctx_.iterations, threads_);
+        for (size_t i = 0; i < to_create.size(); ++i) {
             // The input was checked as record_for() checks it: only the
             // system (no randomness, no memory) can fail here.
-            if (!records[i]) return fail(where(*todo[i]) + records[i].message());
+            if (!records[i]) return fail(where(*to_create[i]) + records[i].message());
         }
         // Accounts someone else created since the lookup: create() leaves
         // them as they are, and they count as skipped.
         std::vector<const NewAccount*> raced;
-        Status written = todo.empty() ? Status{} : ctx_.db.transaction([&]() -> Status {
+        Status written = to_create.empty() ? Status{} : ctx_.db.transaction([&]() -> Status {
             raced.clear();
-            for (size_t i = 0; i < todo.size(); ++i) {
+            for (size_t i = 0; i < to_create.size(); ++i) {
                 auto created = ctx_.db.authreg().create(*records[i]);
-                if (!created) return fail(where(*todo[i]) + created.message());
-                if (!*created) raced.push_back(todo[i]);
+                if (!created) return fail(where(*to_create[i]) + created.message());
+                if (!*created) raced.push_back(to_create[i]);
             }
             return {};
         });
@@ -98,7 +98,7 @@ public:
                   [](const NewAccount* a, const NewAccount* b) { return a->line < b->line; });
         for (const NewAccount* a : existing)
             std::printf("%s%s exists already, skipped\n", where(*a).c_str(), a->jid.str().c_str());
-        tally_.created += todo.size() - raced.size();
+        tally_.created += to_create.size() - raced.size();
         tally_.skipped += existing.size();
         return {};
     }
