@@ -56,6 +56,26 @@ bool valid_ip_literal(std::string_view s) {
     });
 }
 
+// RFC 3490 §4.1 steps 3 and 8 with UseSTD3ASCIIRules, for a lowercased
+// ASCII domain: labels of letters, digits and inner hyphens, 1..63 octets.
+Result<std::string> std_host_name(std::string out) {
+    size_t start = 0;
+    while (true) {
+        const size_t dot = std::min(out.find('.', start), out.size());
+        const std::string_view label(out.data() + start, dot - start);
+        if (label.empty() || label.size() > 63) return fail("invalid domainpart: bad label length");
+        if (label.front() == '-' || label.back() == '-') {
+            return fail("invalid domainpart: label starts or ends with a hyphen");
+        }
+        const bool ldh = std::all_of(label.begin(), label.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        });
+        if (!ldh) return fail("invalid domainpart: not a host name (letters, digits, hyphens)");
+        if (dot == out.size()) return out;
+        start = dot + 1;
+    }
+}
+
 }  // namespace
 
 namespace jid {
@@ -95,11 +115,14 @@ Result<std::string> nameprep(std::string_view domain) {
     if (is_ascii(domain)) {
         out.reserve(domain.size());
         for (char c : domain) out.push_back(ascii_lower(c));
-    } else {
-        auto r = prep(domain, stringprep_nameprep, "domainpart");
-        if (!r) return r;
-        out = std::move(*r);
+        if (out.size() > Jid::kMaxPartBytes) return fail("domainpart longer than 1023 bytes");
+        // For ASCII labels, IDNA ToASCII (RFC 3490 §4.1) is steps 3 and 8
+        // alone; libidn would run nameprep over them again first.
+        return std_host_name(out);
     }
+    auto r = prep(domain, stringprep_nameprep, "domainpart");
+    if (!r) return r;
+    out = std::move(*r);
     if (out.size() > Jid::kMaxPartBytes) return fail("domainpart longer than 1023 bytes");
     // Each label must survive IDNA ToASCII with the STD3 host name rules
     // (letters, digits, hyphens; 1..63 octets).

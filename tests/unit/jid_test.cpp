@@ -1,6 +1,12 @@
 // JID parsing and normalization edge cases (RFC 7622).
 #include <catch.hpp>
 
+#include <idna.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "jid.hpp"
 
 using jng::Jid;
@@ -79,6 +85,58 @@ TEST_CASE("malformed JIDs are refused") {
         INFO(s);
         CHECK_FALSE(Jid::parse(s));
     }
+}
+
+// What libidn says of an ASCII domainpart: IDNA ToASCII with the STD3
+// rules, then 1..63 octets per label (as jid::nameprep did before its
+// ASCII path).
+static bool libidn_accepts(const std::string& domain) {
+    char* ascii = nullptr;
+    const int rc = idna_to_ascii_8z(domain.c_str(), &ascii, IDNA_USE_STD3_ASCII_RULES);
+    std::string out = ascii != nullptr ? ascii : "";
+    std::free(ascii);
+    if (rc != IDNA_SUCCESS) return false;
+    size_t start = 0;
+    while (true) {
+        const size_t dot = std::min(out.find('.', start), out.size());
+        if (dot == start || dot - start > 63) return false;
+        if (dot == out.size()) return true;
+        start = dot + 1;
+    }
+}
+
+TEST_CASE("ASCII domainparts are judged as libidn judges them") {
+    // Every string of up to four characters over an alphabet with each
+    // class that matters: letters of both cases, digits, the hyphen, the
+    // dot, and characters host names may not have.
+    const std::string alphabet = "aZ7-._ !\x01";
+    std::vector<std::string> domains{""};
+    std::vector<std::string> last{""};
+    for (int len = 1; len <= 4; ++len) {
+        std::vector<std::string> next;
+        for (const auto& s : last) {
+            for (char c : alphabet) next.push_back(s + c);
+        }
+        domains.insert(domains.end(), next.begin(), next.end());
+        last = std::move(next);
+    }
+    domains.push_back(std::string(63, 'a') + ".example");
+    domains.push_back(std::string(64, 'a') + ".example");
+    domains.push_back("xn--caf-dma.example");
+    size_t accepted = 0;
+    for (const auto& d : domains) {
+        if (d.empty() || d.back() == '.') continue;  // empty, or a trailing dot nameprep strips
+        std::string lower = d;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        INFO(d);
+        const auto r = jng::jid::nameprep(d);
+        REQUIRE(static_cast<bool>(r) == libidn_accepts(lower));
+        if (r) {
+            CHECK(*r == lower);
+            ++accepted;
+        }
+    }
+    CHECK(accepted > 100);  // the comparison covered accepted names too
 }
 
 TEST_CASE("length limits") {
