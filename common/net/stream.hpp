@@ -79,6 +79,7 @@ private:
     static void on_event(bufferevent* bev, short what, void* arg);
     void after_ciphertext(const Status& fed);
     void flush_tls();
+    void send(std::string_view bytes);
     void finish(std::string reason);
 
     struct BevDeleter {
@@ -92,6 +93,7 @@ private:
     std::unique_ptr<tls::Session> tls_;
     std::unique_ptr<Timer> timer_;  // connect timeout, then close timeout
     std::string close_reason_;
+    bool connected_ = false;
     bool closing_ = false;
     bool finished_ = false;
     bool reading_paused_ = false;
