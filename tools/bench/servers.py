@@ -11,6 +11,11 @@ per-connection traffic shaping (jabberd-ng and jabberd2 ship without one;
 Prosody's and ejabberd's shipped shapers, 10 kB/s and 3 kB/s per
 connection, would measure the shaper, not the server).
 
+With tls="none" every server is set up as the issue's reference figures
+were measured: no TLS, SASL PLAIN without it, passwords in plain text
+where the server can keep them so. jabberd-ng stores SCRAM keys only and
+never takes PLAIN in the clear, so it is measured with SCRAM-SHA-256.
+
 Accounts are made with each server's own tool: jabberdctl, prosodyctl's
 shell, ejabberd's `register` command (through its HTTP API: ejabberdctl
 starts an Erlang node per call, a second each), and rows in jabberd2's
@@ -37,6 +42,9 @@ import jng_instance  # noqa: E402
 
 DOMAIN = "localhost"
 SCRAM_ITERATIONS = 4096
+# starttls: required on the client port (the default run); none: clients
+# never start TLS (the method of the issue's reference figures).
+TLS_MODES = ("starttls", "none")
 
 
 class ServerMissing(RuntimeError):
@@ -116,6 +124,10 @@ def comm_of(pid):
         return ""
 
 
+def lua_bool(value):
+    return "true" if value else "false"
+
+
 class Server:
     name = ""
     package = None
@@ -124,12 +136,19 @@ class Server:
     storage = ""
     notes = ""
 
-    def __init__(self, directory, base_port, cert):
+    def __init__(self, directory, base_port, cert, tls="starttls"):
+        if tls not in TLS_MODES:
+            raise ValueError("tls must be one of " + ", ".join(TLS_MODES))
         self.dir = directory
         self.base_port = base_port
         self.port = base_port + 1
         self.cert = cert
+        self.tls = tls
         os.makedirs(directory, exist_ok=True)
+
+    @property
+    def encrypted(self):
+        return self.tls != "none"
 
     def version(self):
         return package_version(self.package) if self.package else None
@@ -139,7 +158,7 @@ class Server:
             raise ServerMissing("package %s is not installed (tools/install-deps bench)" % self.package)
 
     def describe(self):
-        return {"name": self.name, "version": self.version(), "port": self.port,
+        return {"name": self.name, "version": self.version(), "port": self.port, "tls": self.tls,
                 "storage": self.storage, "mechanisms": list(self.mechanisms), "notes": self.notes}
 
 
@@ -149,9 +168,13 @@ class JabberdNg(Server):
     storage = "SQLite (WAL)"
     notes = "router + sm + c2s; SCRAM keys stored, PLAIN checks them with one PBKDF2 per login"
 
-    def __init__(self, directory, base_port, cert, build_dir, c2s_processes=1):
-        super().__init__(directory, base_port, cert)
+    def __init__(self, directory, base_port, cert, build_dir, c2s_processes=1, tls="starttls"):
+        super().__init__(directory, base_port, cert, tls)
         self.build_dir = build_dir
+        if not self.encrypted:
+            # c2s never offers PLAIN in the clear.
+            self.mechanisms = ("SCRAM-SHA-256",)
+            self.notes = "router + sm + c2s; SCRAM keys stored; STARTTLS offered, not required, not used"
         # Several c2s share the client port (SO_REUSEPORT): the kernel
         # spreads connections over them, as in a deployment scaled by c2s.
         self.c2s_ids = tuple("c2s-%d" % (i + 1) for i in range(c2s_processes))
@@ -174,7 +197,11 @@ class JabberdNg(Server):
         os.makedirs(os.path.dirname(self.inst.cert), exist_ok=True)
         shutil.copyfile(self.cert, self.inst.cert)  # the shared certificate, not one of its own
         os.chmod(self.inst.cert, 0o600)
-        self.inst.write_configs(c2s_ids=self.c2s_ids)
+        self.inst.write_configs(c2s_ids=self.c2s_ids, edit=self._edit)
+
+    def _edit(self, name, tree):
+        if name.startswith("c2s") and not self.encrypted:
+            tree.getroot().find("tls").set("required", "false")
 
     def add_users(self, count, password):
         # What an operator runs to provision many accounts.
@@ -203,6 +230,11 @@ class Prosody(Server):
     storage = "SQLite (mod_storage_sql, LuaDBI)"
     notes = ("one Lua process; internal_hashed offers SCRAM-SHA-1 (loadgen speaks SCRAM-SHA-256) "
              "and PLAIN, which costs a PBKDF2 per login")
+
+    def __init__(self, directory, base_port, cert, tls="starttls"):
+        super().__init__(directory, base_port, cert, tls)
+        if not self.encrypted:
+            self.notes = "one Lua process; internal_plain (plain-text passwords), PLAIN without TLS"
 
     def check_installed(self):
         super().check_installed()
@@ -244,14 +276,17 @@ class Prosody(Server):
                     "ping"; "time"; "uptime"; "version"; "admin_shell";
                 }}
                 modules_disabled = {{ "s2s" }}
-                c2s_require_encryption = true
-                authentication = "internal_hashed"
+                c2s_require_encryption = {require}
+                allow_unencrypted_plain_auth = {clear_plain}
+                authentication = "{auth}"
                 default_iteration_count = {iterations}
                 storage = "sql"
                 sql = {{ driver = "SQLite3", database = "{dir}/prosody.sqlite" }}
                 VirtualHost "{domain}"
                 """).format(dir=self.dir, log=self.log, port=self.port, domain=DOMAIN,
-                            iterations=SCRAM_ITERATIONS, root="true" if os.geteuid() == 0 else "false"))
+                            iterations=SCRAM_ITERATIONS, root="true" if os.geteuid() == 0 else "false",
+                            require=lua_bool(self.encrypted), clear_plain=lua_bool(not self.encrypted),
+                            auth="internal_hashed" if self.encrypted else "internal_plain"))
 
     def start(self):
         out = open(os.path.join(self.dir, "prosody.out"), "wb")
@@ -293,6 +328,14 @@ class Ejabberd(Server):
     notes = ("one Erlang VM (beam.smp; epmd, shared by every Erlang node, not counted); "
              "SCRAM-SHA-256 keys, 4096 iterations (fixed in 23.01)")
 
+    def __init__(self, directory, base_port, cert, tls="starttls"):
+        super().__init__(directory, base_port, cert, tls)
+        if not self.encrypted:
+            # SCRAM from plain-text passwords would cost it a PBKDF2 per
+            # login: PLAIN, as in the reference figures.
+            self.mechanisms = ("PLAIN",)
+            self.notes = "one Erlang VM (beam.smp; epmd not counted); plain-text passwords, PLAIN without TLS"
+
     def check_installed(self):
         super().check_installed()
         if package_version("erlang-p1-sqlite3") is None:
@@ -326,7 +369,7 @@ class Ejabberd(Server):
                     module: ejabberd_c2s
                     max_stanza_size: 262144
                     access: c2s
-                    starttls_required: true
+                    starttls_required: {starttls_required}
                     backlog: 128
                   - port: {api_port}
                     ip: "127.0.0.1"
@@ -337,7 +380,7 @@ class Ejabberd(Server):
                 sql_database: "{dir}/ejabberd.db"
                 default_db: sql
                 auth_method: sql
-                auth_password_format: scram
+                auth_password_format: {password_format}
                 auth_scram_hash: sha256
                 access_rules:
                   local:
@@ -370,7 +413,9 @@ class Ejabberd(Server):
                   mod_stream_mgmt: {{}}
                   mod_vcard: {{}}
                   mod_version: {{}}
-                """).format(domain=DOMAIN, cert=cert, port=self.port, api_port=self.api_port, dir=self.dir))
+                """).format(domain=DOMAIN, cert=cert, port=self.port, api_port=self.api_port, dir=self.dir,
+                            starttls_required="true" if self.encrypted else "false",
+                            password_format="scram" if self.encrypted else "plain"))
         with open(os.path.join(self.dir, "inetrc"), "w") as f:
             f.write("{lookup,[file,native]}.\n{host,{127,0,0,1}, [\"localhost\"]}.\n")
         if os.geteuid() == 0:
@@ -477,7 +522,7 @@ class Jabberd2(Server):
                 dir=self.dir, log=log("router"), port=self.router_port, secret=secret),
             "sm.xml": self._sm_config(log("sm"), router_link, sqlite_block.format(db=self.db, extra="")),
             "c2s.xml": """<c2s><id>c2s</id><pidfile>{dir}/c2s.pid</pidfile>{router}{log}
-                <local><id require-starttls='mu' pemfile='{cert}'>{domain}</id>
+                <local><id {require}pemfile='{cert}'>{domain}</id>
                 <ip>127.0.0.1</ip><port>{port}</port></local>
                 <io><max_fds>65536</max_fds>
                 <limits><bytes>0</bytes><stanzas>0</stanzas><connects>0</connects>
@@ -489,7 +534,7 @@ class Jabberd2(Server):
                 <ssl-mechanisms><traditional><plain/></traditional><sasl><plain/></sasl></ssl-mechanisms>
                 {sqlite}</authreg></c2s>""".format(
                 dir=self.dir, router=router_link, log=log("c2s"), cert=cert, domain=DOMAIN, port=self.port,
-                lib=self.LIBDIR,
+                lib=self.LIBDIR, require="require-starttls='mu' " if self.encrypted else "",
                 sqlite=sqlite_block.format(db=self.db, extra="<password_type><plaintext/></password_type>")),
         }
         for name, text in files.items():
