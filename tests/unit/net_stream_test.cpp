@@ -1,0 +1,146 @@
+// net::Stream's write path: straight to the socket when nothing is queued,
+// through the bufferevent otherwise, and never out of order.
+#include <catch.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <string>
+
+#include "net/loop.hpp"
+#include "net/stream.hpp"
+#include "run_until.hpp"
+
+using jng::net::Loop;
+using jng::net::Stream;
+using jng::test::run_until;
+
+namespace {
+
+struct Fd {
+    int fd = -1;
+    explicit Fd(int f) : fd(f) {}
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+};
+
+void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+// Everything readable on `fd` now, appended to `out`.
+void drain(int fd, std::string& out) {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+}
+
+// A connected pair: the first end adopted by a Stream, the second for the test.
+struct Pair {
+    Loop loop;
+    std::unique_ptr<Stream> stream;
+    std::unique_ptr<Fd> peer;
+    std::string closed_reason;
+    bool closed = false;
+
+    explicit Pair(int sndbuf = 0) {
+        int sv[2];
+        REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+        set_nonblocking(sv[0]);
+        set_nonblocking(sv[1]);
+        if (sndbuf > 0) {
+            setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+            setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sndbuf, sizeof sndbuf);
+        }
+        peer = std::make_unique<Fd>(sv[1]);
+        stream = Stream::adopt(loop, sv[0], "test");
+        stream->set_callbacks({.on_data = {},
+                               .on_close =
+                                   [this](std::string_view why) {
+                                       closed = true;
+                                       closed_reason = why;
+                                   },
+                               .on_connected = {}});
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a write that finds the socket free is on the wire before the loop turns") {
+    Pair p;
+    p.stream->write("<presence/>");
+    CHECK(p.stream->pending_output() == 0);
+    std::string got;
+    drain(p.peer->fd, got);
+    CHECK(got == "<presence/>");
+}
+
+TEST_CASE("writes the kernel cannot take yet are queued and arrive whole and in order") {
+    Pair p(4096);
+    std::string expected;
+    // More than the socket takes at once: the rest waits in the buffer, and
+    // every later write must queue behind it rather than jump ahead.
+    std::string big(256 * 1024, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+    p.stream->write(big);
+    expected += big;
+    REQUIRE(p.stream->pending_output() > 0);
+    for (int i = 0; i < 200; ++i) {
+        const std::string piece = "<m n='" + std::to_string(i) + "'/>";
+        p.stream->write(piece);
+        expected += piece;
+    }
+    std::string got;
+    run_until(p.loop, [&] {
+        drain(p.peer->fd, got);
+        return got.size() >= expected.size();
+    });
+    CHECK(got == expected);
+    CHECK(p.stream->pending_output() == 0);
+    CHECK_FALSE(p.closed);
+}
+
+TEST_CASE("a write to a peer that has gone ends the stream with a reason") {
+    std::signal(SIGPIPE, SIG_IGN);  // as daemon::run and loadgen do
+    Pair p;
+    p.peer.reset();
+    p.stream->write("<message/>");
+    run_until(p.loop, [&] { return p.closed; });
+    CHECK_FALSE(p.closed_reason.empty());
+}
+
+TEST_CASE("an outbound stream keeps what is written before it is connected") {
+    Loop loop;
+    Fd listener(::socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener.fd, 4) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(listener.fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    set_nonblocking(listener.fd);
+
+    auto stream = Stream::connect(loop, "127.0.0.1", ntohs(addr.sin_port), std::chrono::seconds(5));
+    bool connected = false;
+    stream->set_callbacks({.on_data = {}, .on_close = {}, .on_connected = [&] { connected = true; }});
+    stream->write("<stream:stream>");  // before the connection is up
+    std::unique_ptr<Fd> accepted;
+    std::string got;
+    run_until(loop, [&] {
+        if (!accepted) {
+            const int fd = ::accept(listener.fd, nullptr, nullptr);
+            if (fd < 0) return false;
+            accepted = std::make_unique<Fd>(fd);
+            set_nonblocking(fd);
+        }
+        drain(accepted->fd, got);
+        return got == "<stream:stream>";
+    });
+    CHECK(connected);
+}
