@@ -33,12 +33,17 @@ def binary_path(build_dir, daemon):
     return os.path.join(build_dir, sub, name)
 
 
-def make_certificate(path, domains):
-    """A self-signed certificate (and key, in the same PEM file) for `domains`."""
+# Key types make_certificate knows, as openssl req's -newkey arguments.
+CERTIFICATE_KEYS = {"rsa": ["rsa:2048"], "ecdsa": ["ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]}
+
+
+def make_certificate(path, domains, key="rsa"):
+    """A self-signed certificate (and key, in the same PEM file) for
+    `domains`; `key` is "rsa" (2048 bits) or "ecdsa" (P-256)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     san = ",".join("DNS:" + d for d in domains)
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+        ["openssl", "req", "-x509", "-newkey", *CERTIFICATE_KEYS[key], "-nodes", "-days", "3650",
          "-subj", "/CN=" + domains[0], "-addext", "subjectAltName=" + san,
          "-keyout", path + ".key", "-out", path + ".crt"],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

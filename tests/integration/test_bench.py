@@ -43,15 +43,16 @@ def smoke(servers, tmp_path, *extra):
     return json.loads(out.read_text()), proc.stdout
 
 
-@pytest.mark.parametrize("tls, mechanisms", [("starttls", ["PLAIN", "SCRAM-SHA-256"]),
-                                             ("none", ["SCRAM-SHA-256"])])
-def test_smoke_against_jabberd_ng(tls, mechanisms, tmp_path):
-    """With TLS required (the default run) and without TLS (the method of
-    the issue's reference figures: c2s then takes SCRAM only, never PLAIN
-    in the clear)."""
-    report, table = smoke("jabberd-ng", tmp_path, "--tls", tls)
+@pytest.mark.parametrize("tls, cert, mechanisms", [("starttls", "rsa", ["PLAIN", "SCRAM-SHA-256"]),
+                                                   ("starttls", "ecdsa", ["PLAIN", "SCRAM-SHA-256"]),
+                                                   ("none", "rsa", ["SCRAM-SHA-256"])])
+def test_smoke_against_jabberd_ng(tls, cert, mechanisms, tmp_path):
+    """With TLS required (the default run, with either certificate) and
+    without TLS (the method of the issue's reference figures: c2s then
+    takes SCRAM only, never PLAIN in the clear)."""
+    report, table = smoke("jabberd-ng", tmp_path, "--tls", tls, "--cert", cert)
     assert report["failed"] == {} and report["skipped"] == {}
-    assert report["tls"] == tls
+    assert report["tls"] == tls and report["cert"] == cert
     sizes = report["sizes"]
     ng = report["servers"]["jabberd-ng"]
     assert ng["mechanisms"] == mechanisms and ng["tls"] == tls

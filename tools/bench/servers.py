@@ -4,7 +4,7 @@ jabberd-ng from the build tree, Prosody, ejabberd and jabberd2 from Debian's
 packages. Never the system services: those stay as they are.
 
 Every server gets the same things: one domain (localhost), one self-signed
-RSA-2048 certificate, STARTTLS required on one loopback port, SQLite storage
+certificate (RSA-2048, or ECDSA P-256 when asked for), STARTTLS required on one loopback port, SQLite storage
 where it has it, warnings-only logging, SCRAM keys with 4096 iterations
 where the server stores SCRAM keys and lets that be set, and no
 per-connection traffic shaping (jabberd-ng and jabberd2 ship without one;

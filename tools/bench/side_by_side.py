@@ -252,6 +252,9 @@ def main():
     ap.add_argument("--tls", choices=servers.TLS_MODES, default="starttls",
                     help="starttls: required by every server (default); none: no TLS anywhere, PLAIN in the "
                          "clear for the peers, as the issue's reference figures were measured")
+    ap.add_argument("--cert", choices=sorted(servers.jng_instance.CERTIFICATE_KEYS), default="rsa",
+                    help="the key of the certificate every server gets: rsa (2048 bits, the default) or "
+                         "ecdsa (P-256)")
     ap.add_argument("--jng-c2s", type=int, default=1,
                     help="c2s processes of jabberd-ng, sharing the client port (1)")
     ap.add_argument("--step-timeout", type=float, default=30)
@@ -277,13 +280,13 @@ def main():
     os.makedirs(work, exist_ok=True)
     os.chmod(work, 0o755)  # ejabberd's VM runs as the package's user
     cert = os.path.join(work, "localhost.pem")
-    servers.jng_instance.make_certificate(cert, [servers.DOMAIN])
+    servers.jng_instance.make_certificate(cert, [servers.DOMAIN], key=args.cert)
     accounts = max(sizes["login_users"], sizes["chat_users"], sizes["idle_sessions"], sizes["offline_users"])
 
     report = {"command": " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
               "commit": subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True,
                                        text=True).stdout.strip(),
-              "machine": machine(), "tls": args.tls, "sizes": sizes, "servers": {}, "skipped": {}, "failed": {}}
+              "machine": machine(), "tls": args.tls, "cert": args.cert, "sizes": sizes, "servers": {}, "skipped": {}, "failed": {}}
     results = {}
     status = 0
     for i, name in enumerate(names):
