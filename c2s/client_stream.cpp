@@ -39,7 +39,7 @@ ClientStream::ClientStream(Server& server, std::string id, std::unique_ptr<net::
       karma_timer_(server.loop(), [this] { stream_->resume_reading(); }) {
     reader_ = std::make_unique<xml::StreamReader>(
         xml::ReaderLimits{.max_stanza_bytes = server.config().max_stanza_bytes},
-        std::string(ns::kClient));
+        std::string(ns::kClient), server.xml_names());
     net::Stream::Callbacks cb;
     cb.on_data = [this](std::string_view d) { on_data(d); };
     cb.on_close = [this](std::string_view reason) { on_closed(reason); };

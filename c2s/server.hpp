@@ -19,6 +19,7 @@
 #include "string_map.hpp"
 #include "tls/tls.hpp"
 #include "worker_pool.hpp"
+#include "xml/shared_names.hpp"
 
 namespace jng::c2s {
 
@@ -37,6 +38,8 @@ public:
     net::Loop& loop() { return loop_; }
     const C2sConfig& config() const { return config_; }
     tls::Context* tls_context() const { return tls_.get(); }
+    // The XML name dictionary every client stream's parser shares.
+    const std::shared_ptr<xml::SharedNames>& xml_names() const { return xml_names_; }
     sasl::Server& sasl() { return *sasl_; }
     sasl::ChannelBindings channel_bindings(const net::Stream& stream) const;
     storage::Storage& storage() { return *storage_; }
@@ -72,6 +75,7 @@ private:
     Log& log_;
     C2sConfig config_;
     std::unique_ptr<tls::Context> tls_;
+    std::shared_ptr<xml::SharedNames> xml_names_ = std::make_shared<xml::SharedNames>();
     std::unique_ptr<sasl::Server> sasl_;
     std::unique_ptr<WorkerPool> crypto_;
     std::unique_ptr<storage::Storage> storage_;

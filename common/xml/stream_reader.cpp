@@ -29,7 +29,9 @@ struct CtxtDeleter {
 struct StreamReader::Impl {
     StreamReader& owner;
     xmlSAXHandler sax{};
+    std::shared_ptr<SharedNames::Generation> names;  // the dictionary, when shared
     std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt;
+    size_t names_added = 0;      // to the dictionary by what was fed, not by a woken header
     std::vector<Element> stack;  // top-level element being built, then its open descendants
     size_t depth = 0;            // 0: before the stream element; 1: between stanzas
     size_t fed = 0;              // bytes given to this parser
@@ -56,11 +58,35 @@ struct StreamReader::Impl {
         xmlStopParser(ctxt.get());
     }
 
-    static void on_start(void* ctx, const xmlChar* localname, const xmlChar* /*prefix*/,
+    // Every name libxml2 just interned for this start tag is short: XMPP
+    // never needs a long one, and each is kept in the dictionary.
+    bool names_short(const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri,
+                     int nb_namespaces, const xmlChar** namespaces, int nb_attributes,
+                     const xmlChar** attributes) const {
+        const size_t max = owner.limits_.max_name_bytes;
+        const auto fits = [max](const xmlChar* s) {
+            return s == nullptr || ::strnlen(reinterpret_cast<const char*>(s), max + 1) <= max;
+        };
+        if (!fits(localname) || !fits(prefix) || !fits(uri)) return false;
+        for (int i = 0; i < 2 * nb_namespaces; ++i) {
+            if (!fits(namespaces[i])) return false;
+        }
+        for (int i = 0; i < nb_attributes; ++i) {
+            if (!fits(attributes[i * 5]) || !fits(attributes[i * 5 + 1])) return false;
+        }
+        return true;
+    }
+
+    static void on_start(void* ctx, const xmlChar* localname, const xmlChar* prefix,
                          const xmlChar* uri, int nb_namespaces, const xmlChar** namespaces,
                          int nb_attributes, int /*nb_defaulted*/, const xmlChar** attributes) {
         Impl& self = of(ctx);
         if (self.owner.failed_) return;
+        if (!self.names_short(localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+                              attributes)) {
+            self.fail("policy-violation", "name or namespace too long");
+            return;
+        }
         if (self.depth >= self.owner.limits_.max_depth + 1) {
             self.fail("policy-violation", "element nesting too deep");
             return;
@@ -211,8 +237,9 @@ struct StreamReader::Impl {
     }
 };
 
-StreamReader::StreamReader(ReaderLimits limits, std::string content_ns)
-    : limits_(limits), content_ns_(std::move(content_ns)) {
+StreamReader::StreamReader(ReaderLimits limits, std::string content_ns,
+                           std::shared_ptr<SharedNames> names)
+    : limits_(limits), content_ns_(std::move(content_ns)), names_(std::move(names)) {
     create_parser();
 }
 
@@ -240,6 +267,18 @@ void StreamReader::create_parser() {
     }
     impl_->ctxt.reset(c);
     c->_private = impl_.get();
+    if (auto shared = names_ ? names_->acquire() : nullptr) {
+        // Nothing has been interned yet but the three names every parser
+        // keeps at hand; libxml2 shares a dictionary between contexts the
+        // same way when it parses balanced chunks.
+        xmlDictFree(c->dict);
+        c->dict = shared->dict();
+        xmlDictReference(c->dict);
+        c->str_xml = xmlDictLookup(c->dict, BAD_CAST "xml", 3);
+        c->str_xmlns = xmlDictLookup(c->dict, BAD_CAST "xmlns", 5);
+        c->str_xml_ns = xmlDictLookup(c->dict, XML_XML_NAMESPACE, 36);
+        impl_->names = std::move(shared);
+    }
     // NOENT: predefined entities arrive decoded in attribute values. No DTD is
     // ever accepted (see on_subset), so no other entity can be substituted.
     // IGNORE_ENC: RFC 6120 §11.6, a stream is UTF-8 whatever it declares.
@@ -333,7 +372,11 @@ void StreamReader::parse(std::string_view data) {
         const size_t n = std::min(kSlice, data.size());
         im.fed += n;
         const bool was_open = opened_;
+        const int names_before = xmlDictSize(im.ctxt->dict);
         const int rc = xmlParseChunk(im.ctxt.get(), data.data(), static_cast<int>(n), 0);
+        // Parsing is single-threaded: what the dictionary gained, this
+        // stream added, whether the dictionary is its own or shared.
+        im.names_added += static_cast<size_t>(std::max(0, xmlDictSize(im.ctxt->dict) - names_before));
         data.remove_prefix(n);
         if (!was_open && opened_) {
             // The header often comes in one read with the first stanzas.
@@ -349,7 +392,7 @@ void StreamReader::parse(std::string_view data) {
             fail("policy-violation", "stanza too large");
             break;
         }
-        if (im.ctxt->dict && static_cast<size_t>(xmlDictSize(im.ctxt->dict)) > limits_.max_names) {
+        if (im.names_added > limits_.max_names) {
             fail("policy-violation", "too many distinct element or attribute names");
             break;
         }

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "xml/element.hpp"
+#include "xml/shared_names.hpp"
 
 namespace jng::xml {
 
@@ -23,7 +24,8 @@ struct ReaderLimits {
     size_t max_stanza_bytes = 256 * 1024;  // bytes of one top-level element
     size_t max_depth = 32;                 // nesting below the stream element
     size_t max_attributes = 64;            // per element
-    size_t max_names = 10000;              // distinct names interned per stream
+    size_t max_names = 10000;              // distinct names one parser adds to the dictionary
+    size_t max_name_bytes = 1024;          // of a name, prefix or namespace URI
 };
 
 struct StreamEvent {
@@ -44,8 +46,10 @@ public:
     // Elements in `content_ns` (the stream's default namespace: jabber:client,
     // jabber:server, jabber:component:accept) come out in the canonical
     // namespace jabber:client, so stanza code never cares which stream a
-    // stanza arrived on. Empty: no mapping.
-    explicit StreamReader(ReaderLimits limits = {}, std::string content_ns = {});
+    // stanza arrived on. Empty: no mapping. With `names`, the parsers intern
+    // names in the process's shared dictionary (see SharedNames).
+    explicit StreamReader(ReaderLimits limits = {}, std::string content_ns = {},
+                          std::shared_ptr<SharedNames> names = {});
     ~StreamReader();
     StreamReader(const StreamReader&) = delete;
     StreamReader& operator=(const StreamReader&) = delete;
@@ -89,6 +93,7 @@ private:
     friend struct Impl;
     ReaderLimits limits_;
     std::string content_ns_;
+    std::shared_ptr<SharedNames> names_;
     std::unique_ptr<Impl> impl_;
     int utf8_needed_ = 0;  // continuation bytes still due
     unsigned char utf8_lo_ = 0x80, utf8_hi_ = 0xBF;  // range of the next one

@@ -8,35 +8,18 @@
 #include "ns.hpp"
 #include "xml/serializer.hpp"
 #include "xml/stream_reader.hpp"
+#include "xml_reader_util.hpp"
 
 using jng::xml::ReaderLimits;
 using jng::xml::StreamEvent;
 using jng::xml::StreamReader;
 
+using jng::test::drain;
+using jng::test::error_of;
+using jng::test::feed_all;
+
 namespace {
-
-const std::string kHeader =
-    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-    "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
-
-std::vector<StreamEvent> drain(StreamReader& r) {
-    std::vector<StreamEvent> out;
-    while (auto e = r.next()) out.push_back(std::move(*e));
-    return out;
-}
-
-std::vector<StreamEvent> feed_all(StreamReader& r, const std::string& data) {
-    r.feed(data);
-    return drain(r);
-}
-
-std::string error_of(const std::vector<StreamEvent>& evs) {
-    for (const auto& e : evs) {
-        if (e.kind == StreamEvent::Kind::kError) return e.condition;
-    }
-    return {};
-}
-
+const std::string& kHeader = jng::test::kClientHeader;
 }  // namespace
 
 TEST_CASE("stream open, stanzas, close") {

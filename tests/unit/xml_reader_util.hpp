@@ -1,0 +1,34 @@
+// Feeding a StreamReader and collecting its events, for the reader's tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "xml/stream_reader.hpp"
+
+namespace jng::test {
+
+inline const std::string kClientHeader =
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+    "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+
+inline std::vector<xml::StreamEvent> drain(xml::StreamReader& r) {
+    std::vector<xml::StreamEvent> out;
+    while (auto e = r.next()) out.push_back(std::move(*e));
+    return out;
+}
+
+inline std::vector<xml::StreamEvent> feed_all(xml::StreamReader& r, const std::string& data) {
+    r.feed(data);
+    return drain(r);
+}
+
+// The first error's condition, or "" when there is none.
+inline std::string error_of(const std::vector<xml::StreamEvent>& evs) {
+    for (const auto& e : evs) {
+        if (e.kind == xml::StreamEvent::Kind::kError) return e.condition;
+    }
+    return {};
+}
+
+}  // namespace jng::test
