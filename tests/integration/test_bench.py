@@ -48,7 +48,7 @@ def smoke(servers, tmp_path, *extra):
                                                    ("none", "rsa", ["SCRAM-SHA-256"])])
 def test_smoke_against_jabberd_ng(tls, cert, mechanisms, tmp_path):
     """With TLS required (the default run, with either certificate) and
-    without TLS (the method of the issue's reference figures: c2s then
+    without TLS (the method of the reference figures: c2s then
     takes SCRAM only, never PLAIN in the clear)."""
     report, table = smoke("jabberd-ng", tmp_path, "--tls", tls, "--cert", cert)
     assert report["failed"] == {} and report["skipped"] == {}

@@ -4,17 +4,19 @@ jabberd-ng from the build tree, Prosody, ejabberd and jabberd2 from Debian's
 packages. Never the system services: those stay as they are.
 
 Every server gets the same things: one domain (localhost), one self-signed
-certificate (RSA-2048, or ECDSA P-256 when asked for), STARTTLS required on one loopback port, SQLite storage
-where it has it, warnings-only logging, SCRAM keys with 4096 iterations
-where the server stores SCRAM keys and lets that be set, and no
-per-connection traffic shaping (jabberd-ng and jabberd2 ship without one;
-Prosody's and ejabberd's shipped shapers, 10 kB/s and 3 kB/s per
-connection, would measure the shaper, not the server).
+certificate (RSA-2048, or ECDSA P-256 when asked for), STARTTLS required
+on one loopback port, SQLite storage where it has it, warnings-only
+logging, SCRAM keys with 4096 iterations where the server stores SCRAM
+keys and lets that be set, and no per-connection traffic shaping
+(jabberd-ng and jabberd2 ship without one; Prosody's and ejabberd's
+shipped shapers, 10 kB/s and 3 kB/s per connection, would measure the
+shaper, not the server).
 
-With tls="none" every server is set up as the issue's reference figures
-were measured: no TLS, SASL PLAIN without it, passwords in plain text
-where the server can keep them so. jabberd-ng stores SCRAM keys only and
-never takes PLAIN in the clear, so it is measured with SCRAM-SHA-256.
+With tls="none" every server is set up as the reference figures in
+docs/benchmarks.md were measured: no TLS, SASL PLAIN without it,
+passwords in plain text where the server can keep them so. jabberd-ng
+stores SCRAM keys only and never takes PLAIN in the clear, so it is
+measured with SCRAM-SHA-256.
 
 Accounts are made with each server's own tool: jabberdctl, prosodyctl's
 shell, ejabberd's `register` command (through its HTTP API: ejabberdctl
@@ -43,7 +45,7 @@ import jng_instance  # noqa: E402
 DOMAIN = "localhost"
 SCRAM_ITERATIONS = 4096
 # starttls: required on the client port (the default run); none: clients
-# never start TLS (the method of the reference figures).
+# never start TLS (the method of the reference figures, docs/benchmarks.md).
 TLS_MODES = ("starttls", "none")
 
 

@@ -8,7 +8,7 @@ table with every figure and jabberd-ng's ratio to each peer.
     tools/bench/side_by_side.py                      # all four, default sizes
     tools/bench/side_by_side.py --smoke --servers jabberd-ng
     tools/bench/side_by_side.py --json bench.json --login-users 2000
-    tools/bench/side_by_side.py --tls none           # the method: no TLS
+    tools/bench/side_by_side.py --tls none           # no TLS anywhere
 
 A server whose package is missing is skipped with the reason (install them
 with `tools/install-deps bench`). The exit status is 0 when every server that
@@ -251,7 +251,7 @@ def main():
     ap.add_argument("--json", help="write every summary here")
     ap.add_argument("--tls", choices=servers.TLS_MODES, default="starttls",
                     help="starttls: required by every server (default); none: no TLS anywhere, PLAIN in the "
-                         "clear for the peers, as the issue's reference figures were measured")
+                         "clear for the peers, as the reference figures in docs/benchmarks.md were measured")
     ap.add_argument("--cert", choices=sorted(servers.jng_instance.CERTIFICATE_KEYS), default="rsa",
                     help="the key of the certificate every server gets: rsa (2048 bits, the default) or "
                          "ecdsa (P-256)")
