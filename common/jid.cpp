@@ -124,8 +124,8 @@ Result<std::string> nameprep(std::string_view domain) {
     if (!r) return r;
     out = std::move(*r);
     if (out.size() > Jid::kMaxPartBytes) return fail("domainpart longer than 1023 bytes");
-    // Each label must survive IDNA ToASCII with the STD3 host name rules
-    // (letters, digits, hyphens; 1..63 octets).
+    // Each label must survive IDNA ToASCII with the STD3 host name rules;
+    // its ASCII form is then judged as an ASCII domainpart is.
     char* ascii = nullptr;
     const int rc = idna_to_ascii_8z(out.c_str(), &ascii, IDNA_USE_STD3_ASCII_RULES);
     std::unique_ptr<char, FreeDeleter> guard(ascii);
@@ -133,15 +133,7 @@ Result<std::string> nameprep(std::string_view domain) {
         return fail(std::string("invalid domainpart: ") +
                     idna_strerror(static_cast<Idna_rc>(rc)));
     }
-    std::string_view a(ascii);
-    size_t start = 0;
-    while (start <= a.size()) {
-        const size_t dot = a.find('.', start);
-        const size_t len = (dot == std::string_view::npos ? a.size() : dot) - start;
-        if (len == 0 || len > 63) return fail("invalid domainpart: bad label length");
-        if (dot == std::string_view::npos) break;
-        start = dot + 1;
-    }
+    if (auto host = std_host_name(ascii); !host) return host.error();
     return out;
 }
 

@@ -139,6 +139,13 @@ TEST_CASE("ASCII domainparts are judged as libidn judges them") {
     CHECK(accepted > 100);  // the comparison covered accepted names too
 }
 
+TEST_CASE("non-ASCII domainparts keep the host name rules in their ASCII form") {
+    CHECK(Jid::parse("a@b\xc3\xbc" "cher.example"));
+    CHECK_FALSE(Jid::parse("a@b\xc3\xbc..example"));                       // empty label
+    CHECK_FALSE(Jid::parse("a@b\xc3\xbc" + std::string(62, 'c') + ".example"));  // ACE > 63
+    CHECK_FALSE(Jid::parse("a@b\xc3\xbc_x.example"));                      // not LDH
+}
+
 TEST_CASE("length limits") {
     CHECK(Jid::parse(std::string(1023, 'a') + "@example.com"));
     CHECK_FALSE(Jid::parse(std::string(1024, 'a') + "@example.com"));
