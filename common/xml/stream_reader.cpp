@@ -376,7 +376,8 @@ void StreamReader::parse(std::string_view data) {
         const int rc = xmlParseChunk(im.ctxt.get(), data.data(), static_cast<int>(n), 0);
         // Parsing is single-threaded: what the dictionary gained, this
         // stream added, whether the dictionary is its own or shared.
-        im.names_added += static_cast<size_t>(std::max(0, xmlDictSize(im.ctxt->dict) - names_before));
+        im.names_added +=
+            static_cast<size_t>(std::max(0, xmlDictSize(im.ctxt->dict) - names_before));
         data.remove_prefix(n);
         if (!was_open && opened_) {
             // The header often comes in one read with the first stanzas.

@@ -128,7 +128,8 @@ TEST_CASE("an outbound stream keeps what is written before it is connected") {
 
     auto stream = Stream::connect(loop, "127.0.0.1", ntohs(addr.sin_port), std::chrono::seconds(5));
     bool connected = false;
-    stream->set_callbacks({.on_data = {}, .on_close = {}, .on_connected = [&] { connected = true; }});
+    stream->set_callbacks(
+        {.on_data = {}, .on_close = {}, .on_connected = [&] { connected = true; }});
     stream->write("<stream:stream>");  // before the connection is up
     std::unique_ptr<Fd> accepted;
     std::string got;

@@ -23,7 +23,8 @@ using jng::xml::StreamReader;
 
 namespace {
 
-std::unique_ptr<StreamReader> reader(const std::shared_ptr<SharedNames>& names, ReaderLimits limits = {}) {
+std::unique_ptr<StreamReader> reader(const std::shared_ptr<SharedNames>& names,
+                                     ReaderLimits limits = {}) {
     return std::make_unique<StreamReader>(limits, std::string(jng::ns::kClient), names);
 }
 
@@ -126,7 +127,8 @@ TEST_CASE("a long name or namespace ends the stream") {
     }
     // Up to the limit is fine.
     auto r = reader(names);
-    auto evs = feed_all(*r, kClientHeader + "<presence><q xmlns='urn:" + std::string(1000, 'x') + "'/></presence>");
+    auto evs = feed_all(
+        *r, kClientHeader + "<presence><q xmlns='urn:" + std::string(1000, 'x') + "'/></presence>");
     CHECK(error_of(evs).empty());
     CHECK(evs.size() == 2);
 }
@@ -134,7 +136,8 @@ TEST_CASE("a long name or namespace ends the stream") {
 TEST_CASE("a full dictionary serves no new parser and goes with its last") {
     // A dictionary is full as soon as a parser interned anything in it, so
     // each new reader retires the one before.
-    auto names = std::make_shared<SharedNames>(SharedNames::Limits{.rotate_bytes = 1, .max_retired = 1});
+    auto names =
+        std::make_shared<SharedNames>(SharedNames::Limits{.rotate_bytes = 1, .max_retired = 1});
     auto first = reader(names);
     auto second = reader(names);
     CHECK(names->generations_alive() == 2);

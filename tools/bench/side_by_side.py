@@ -286,7 +286,8 @@ def main():
     report = {"command": " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
               "commit": subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True,
                                        text=True).stdout.strip(),
-              "machine": machine(), "tls": args.tls, "cert": args.cert, "sizes": sizes, "servers": {}, "skipped": {}, "failed": {}}
+              "machine": machine(), "tls": args.tls, "cert": args.cert, "sizes": sizes,
+              "servers": {}, "skipped": {}, "failed": {}}
     results = {}
     status = 0
     for i, name in enumerate(names):
