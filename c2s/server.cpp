@@ -292,14 +292,15 @@ void Server::sm_gone(const std::string& sm) {
     sm_components_.erase(sm);
     for (auto& [domain, holders] : domain_holders_) holders.erase(sm);
     // The session state lived in that sm: these clients must log in again.
-    size_t closed = 0;
+    std::vector<ClientStream*> lost;
     for (auto& [id, s] : streams_) {
-        if (s->sm() == sm) {
-            s->session_ended("reset");
-            ++closed;
-        }
+        if (s->sm() == sm) lost.push_back(s.get());
     }
-    if (closed > 0) log_.warning("session manager {} is gone: closed {} client session(s)", sm, closed);
+    if (lost.empty()) return;
+    // Logged before the streams end, so the line is there by the time a
+    // client reads its <reset/>.
+    log_.warning("session manager {} is gone: closed {} client session(s)", sm, lost.size());
+    for (ClientStream* s : lost) s->session_ended("reset");
 }
 
 }  // namespace jng::c2s

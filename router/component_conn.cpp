@@ -167,8 +167,8 @@ void ComponentConn::on_handshake(const xml::Element& element) {
     may_send_envelopes = acl->envelopes;
     handshake_timer_.stop();
     set_state(State::kOnline);
-    send(xml::Element("handshake", ns::kClient));
     log_.info("component {} connected from {}", primary_, peer());
+    send(xml::Element("handshake", ns::kClient));
     router_.on_online(*this);
 }
 
