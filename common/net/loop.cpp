@@ -9,7 +9,16 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "net/stream.hpp"
+
 namespace jng::net {
+
+namespace {
+// What release_held() keeps for the next batch; a burst larger than this
+// gives its memory back.
+constexpr size_t kKeptHeldSlots = 64;
+constexpr size_t kKeptHeldBytes = 64 * 1024;
+}  // namespace
 
 void EventDeleter::operator()(event* e) const { event_free(e); }
 void Loop::BaseDeleter::operator()(event_base* b) const { event_base_free(b); }
@@ -54,9 +63,51 @@ void Loop::defer(std::function<void()> fn) {
 void Loop::on_deferred(int, short, void* arg) {
     auto* self = static_cast<Loop*>(arg);
     // Callbacks may defer more work; that runs in the next round.
-    auto batch = std::move(self->deferred_);
+    auto calls = std::move(self->deferred_);
     self->deferred_.clear();
-    for (auto& fn : batch) fn();
+    const Batch batch(*self);
+    for (auto& fn : calls) fn();
+}
+
+void Loop::hold(Stream& stream, std::string_view bytes) {
+    if (stream.held_slot_ < 0) {
+        if (held_used_ == held_.size()) held_.emplace_back();
+        stream.held_slot_ = static_cast<ptrdiff_t>(held_used_++);
+        held_[static_cast<size_t>(stream.held_slot_)].stream = &stream;
+    }
+    held_[static_cast<size_t>(stream.held_slot_)].bytes.append(bytes);
+    stream.held_bytes_ += bytes.size();
+}
+
+void Loop::release(Stream& stream) {
+    if (stream.held_slot_ < 0) return;
+    Held& h = held_[static_cast<size_t>(stream.held_slot_)];
+    h.stream = nullptr;
+    stream.held_slot_ = -1;
+    stream.held_bytes_ = 0;
+    stream.put(h.bytes);
+    h.bytes.clear();
+}
+
+void Loop::forget(Stream& stream) {
+    if (stream.held_slot_ < 0) return;
+    Held& h = held_[static_cast<size_t>(stream.held_slot_)];
+    h.stream = nullptr;
+    h.bytes.clear();
+    stream.held_slot_ = -1;
+    stream.held_bytes_ = 0;
+}
+
+void Loop::release_held() {
+    // put() never holds (no batch is open now) and never runs a callback
+    // that could destroy another stream, so the slots stay as they are.
+    for (size_t i = 0; i < held_used_; ++i) {
+        Held& h = held_[i];
+        if (h.stream != nullptr) release(*h.stream);
+        if (h.bytes.capacity() > kKeptHeldBytes) std::string().swap(h.bytes);
+    }
+    held_used_ = 0;
+    if (held_.size() > kKeptHeldSlots) held_.resize(kKeptHeldSlots);
 }
 
 void Loop::post(std::function<void()> fn) {
@@ -80,12 +131,13 @@ void Loop::on_wake(int fd, short, void* arg) {
 }
 
 void Loop::run_posted() {
-    std::vector<std::function<void()>> batch;
+    std::vector<std::function<void()>> calls;
     {
         std::lock_guard lock(posted_mutex_);
-        batch.swap(posted_);
+        calls.swap(posted_);
     }
-    for (auto& fn : batch) fn();
+    const Batch batch(*this);
+    for (auto& fn : calls) fn();
 }
 
 void Loop::on_signal(int signo, std::function<void()> fn) {

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 struct event_base;
@@ -14,6 +16,8 @@ struct event;
 struct evdns_base;
 
 namespace jng::net {
+
+class Stream;
 
 struct EventDeleter {
     void operator()(event* e) const;
@@ -44,7 +48,37 @@ public:
     // Calls `fn` on the loop whenever signal `signo` arrives.
     void on_signal(int signo, std::function<void()> fn);
 
+    // While one is alive, what streams write is held and sent when the
+    // outermost ends: a router that reads fifty stanzas for the sm in one
+    // chunk hands them to the kernel in one system call, not fifty.
+    class Batch {
+    public:
+        explicit Batch(Loop& loop) : loop_(loop) { ++loop_.batch_depth_; }
+        ~Batch() {
+            if (--loop_.batch_depth_ == 0) loop_.release_held();
+        }
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
+
+    private:
+        Loop& loop_;
+    };
+    bool batching() const { return batch_depth_ > 0; }
+
 private:
+    friend class Stream;
+    // Held output of one stream; stream is null once it is gone.
+    struct Held {
+        Stream* stream = nullptr;
+        std::string bytes;
+    };
+    void hold(Stream& stream, std::string_view bytes);
+    // Hands the stream's held bytes back to it now (before it closes or
+    // starts TLS) and forgets them.
+    void release(Stream& stream);
+    void forget(Stream& stream);
+    void release_held();
+
     struct BaseDeleter {
         void operator()(event_base* b) const;
     };
@@ -65,6 +99,9 @@ private:
     std::vector<std::function<void()>> deferred_;
     struct SignalHandler;
     std::vector<std::unique_ptr<SignalHandler>> signals_;
+    int batch_depth_ = 0;
+    std::vector<Held> held_;  // slots in use first; the rest keep their buffers
+    size_t held_used_ = 0;
 };
 
 // A one-shot or repeating timer; stops when destroyed.

@@ -48,7 +48,7 @@ Stream::Stream(Key, Loop& loop, bufferevent* bev, std::string peer)
     bufferevent_setcb(bev, &Stream::on_read, &Stream::on_write, &Stream::on_event, this);
 }
 
-Stream::~Stream() = default;
+Stream::~Stream() { loop_.forget(*this); }
 
 std::unique_ptr<Stream> Stream::adopt(Loop& loop, int fd, std::string peer) {
     tune_socket(fd);
@@ -78,6 +78,15 @@ std::unique_ptr<Stream> Stream::connect(Loop& loop, const std::string& host, uin
 
 void Stream::write(std::string_view data) {
     if (finished_ || closing_ || data.empty()) return;
+    if (loop_.batching()) {
+        loop_.hold(*this, data);
+        return;
+    }
+    put(data);
+}
+
+void Stream::put(std::string_view data) {
+    if (finished_ || data.empty()) return;
     if (tls_) {
         if (auto st = tls_->write(data); !st) {
             abort(st.message());
@@ -94,7 +103,7 @@ void Stream::send(std::string_view data) {
     // written now, they cost one system call instead of the write event's
     // two epoll_ctl calls and a loop turn. What the kernel does not take
     // (or an error, which libevent then reports) goes through the buffer.
-    if (connected_ && !finished_ && pending_output() == 0) {
+    if (connected_ && !finished_ && queued() == 0) {
         const ssize_t n = ::send(bufferevent_getfd(bev_.get()), data.data(), data.size(),
                                  MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) data.remove_prefix(static_cast<size_t>(n));
@@ -112,12 +121,14 @@ void Stream::flush_tls() {
 }
 
 void Stream::start_tls(std::unique_ptr<tls::Session> session) {
+    loop_.release(*this);  // written before: in the clear
     tls_ = std::move(session);
     flush_tls();  // a client's ClientHello
 }
 
 void Stream::on_read(bufferevent* bev, void* arg) {
     auto* self = static_cast<Stream*>(arg);
+    const Loop::Batch batch(self->loop_);
     evbuffer* in = bufferevent_get_input(bev);
     const auto watch = self->lifeline_.watch();
     while (evbuffer_get_length(in) > 0 && alive(watch) && !self->closing_ && !self->finished_) {
@@ -190,6 +201,7 @@ void Stream::on_event(bufferevent* bev, short what, void* arg) {
 
 void Stream::close(std::string_view reason) {
     if (closing_ || finished_) return;
+    loop_.release(*this);
     closing_ = true;
     close_reason_ = reason;
     bufferevent_disable(bev_.get(), EV_READ);
@@ -210,6 +222,7 @@ void Stream::close(std::string_view reason) {
 
 void Stream::abort(std::string_view reason) {
     if (finished_) return;
+    loop_.forget(*this);
     closing_ = true;
     close_reason_ = reason;
     loop_.defer([w = lifeline_.watch(), this] {
@@ -247,8 +260,8 @@ void Stream::resume_reading() {
     }
 }
 
-size_t Stream::pending_output() const {
-    return evbuffer_get_length(bufferevent_get_output(bev_.get()));
-}
+size_t Stream::queued() const { return evbuffer_get_length(bufferevent_get_output(bev_.get())); }
+
+size_t Stream::pending_output() const { return queued() + held_bytes_; }
 
 }  // namespace jng::net

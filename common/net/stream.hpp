@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,7 +45,9 @@ public:
 
     void set_callbacks(Callbacks callbacks) { callbacks_ = std::move(callbacks); }
 
-    // Queues bytes; with TLS on they are encrypted first.
+    // Queues bytes; with TLS on they are encrypted first. Inside a
+    // Loop::Batch they leave when the batch ends (or before close() or
+    // start_tls(), whichever comes first), in the order written.
     void write(std::string_view data);
 
     // From now on every byte in both directions goes through `session`.
@@ -55,7 +58,7 @@ public:
     // Flushes what is queued (and a TLS close_notify), then closes; on_close
     // follows. Reading stops at once.
     void close(std::string_view reason = "closed");
-    // Closes now, dropping queued output.
+    // Closes now, dropping queued and held output.
     void abort(std::string_view reason);
 
     void pause_reading();
@@ -74,12 +77,16 @@ public:
     Stream(Key, Loop& loop, bufferevent* bev, std::string peer);
 
 private:
+    friend class Loop;  // hands held output back through put()
     static void on_read(bufferevent* bev, void* arg);
     static void on_write(bufferevent* bev, void* arg);
     static void on_event(bufferevent* bev, short what, void* arg);
     void after_ciphertext(const Status& fed);
     void flush_tls();
+    // Writes now: encrypted with TLS on, then send().
+    void put(std::string_view data);
     void send(std::string_view bytes);
+    size_t queued() const;  // in the bufferevent, not counting held bytes
     void finish(std::string reason);
 
     struct BevDeleter {
@@ -98,6 +105,8 @@ private:
     bool finished_ = false;
     bool reading_paused_ = false;
     uint64_t bytes_in_ = 0;
+    ptrdiff_t held_slot_ = -1;  // in the loop's held output, while a batch is open
+    size_t held_bytes_ = 0;
     Lifeline lifeline_;
 };
 

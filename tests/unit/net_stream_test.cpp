@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <string>
+#include <utility>
 
 #include "net/loop.hpp"
 #include "net/stream.hpp"
@@ -68,6 +69,14 @@ struct Pair {
                                .on_connected = {}});
     }
 };
+
+// A second stream on the same loop, and the test's end of it.
+std::pair<std::unique_ptr<Fd>, std::unique_ptr<Stream>> another_stream(Loop& loop) {
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    set_nonblocking(sv[1]);
+    return {std::make_unique<Fd>(sv[1]), Stream::adopt(loop, sv[0], "another")};
+}
 
 }  // namespace
 
@@ -144,4 +153,94 @@ TEST_CASE("an outbound stream keeps what is written before it is connected") {
         return got == "<stream:stream>";
     });
     CHECK(connected);
+}
+
+TEST_CASE("output written inside a batch is held until the batch ends, in order") {
+    Pair a;
+    std::string expected;
+    {
+        const Loop::Batch batch(a.loop);
+        for (int i = 0; i < 50; ++i) {
+            const std::string piece = "<m n='" + std::to_string(i) + "'/>";
+            a.stream->write(piece);
+            expected += piece;
+        }
+        CHECK(a.stream->pending_output() == expected.size());
+        {
+            const Loop::Batch inner(a.loop);  // an inner batch ending releases nothing
+            a.stream->write("<last/>");
+            expected += "<last/>";
+        }
+        std::string early;
+        drain(a.peer->fd, early);
+        CHECK(early.empty());
+    }
+    CHECK(a.stream->pending_output() == 0);
+    std::string got;
+    drain(a.peer->fd, got);
+    CHECK(got == expected);
+}
+
+TEST_CASE("closing inside a batch sends what was held first; abort drops it") {
+    Pair closed;
+    {
+        const Loop::Batch batch(closed.loop);
+        closed.stream->write("<bye/>");
+        closed.stream->close("done");
+        std::string got;
+        drain(closed.peer->fd, got);
+        CHECK(got == "<bye/>");
+    }
+    run_until(closed.loop, [&] { return closed.closed; });
+
+    Pair aborted;
+    {
+        const Loop::Batch batch(aborted.loop);
+        aborted.stream->write("<never/>");
+        aborted.stream->abort("gone");
+        CHECK(aborted.stream->pending_output() == 0);
+    }
+    run_until(aborted.loop, [&] { return aborted.closed; });
+    std::string got;
+    drain(aborted.peer->fd, got);
+    CHECK(got.empty());
+}
+
+TEST_CASE("a stream destroyed inside a batch takes its held output with it") {
+    Pair p;
+    auto [other_peer, other] = another_stream(p.loop);
+    {
+        const Loop::Batch batch(p.loop);
+        other->write("<lost/>");
+        p.stream->write("<kept/>");
+        other.reset();
+    }
+    std::string got;
+    drain(p.peer->fd, got);
+    CHECK(got == "<kept/>");
+}
+
+TEST_CASE("what a read callback writes leaves once the read is handled") {
+    Pair in;
+    auto [out_peer, out] = another_stream(in.loop);
+    std::string seen_inside;
+    bool read = false;
+    in.stream->set_callbacks({.on_data =
+                                  [&](std::string_view data) {
+                                      // A relay: every stanza read goes on to `out`.
+                                      out->write(data);
+                                      out->write("|");
+                                      drain(out_peer->fd, seen_inside);
+                                      read = true;
+                                  },
+                              .on_close = {},
+                              .on_connected = {}});
+    const std::string stanzas = "<a/><b/><c/>";
+    REQUIRE(::write(in.peer->fd, stanzas.data(), stanzas.size()) ==
+            static_cast<ssize_t>(stanzas.size()));
+    run_until(in.loop, [&] { return read; });
+    CHECK(seen_inside.empty());
+    std::string got;
+    drain(out_peer->fd, got);
+    CHECK(got == stanzas + "|");
 }
