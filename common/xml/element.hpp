@@ -43,6 +43,7 @@ public:
     Element& set_attr(std::string_view name, std::string_view value);
     Element& set_attr(Attribute attribute);
     bool remove_attr(std::string_view name);
+    void reserve_attrs(size_t n) { attrs_.reserve(n); }
 
     // Children -----------------------------------------------------------
     const std::vector<Node>& children() const { return children_; }

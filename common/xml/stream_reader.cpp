@@ -6,6 +6,7 @@
 #include <libxml/xmlerror.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "ns.hpp"
@@ -96,6 +97,7 @@ struct StreamReader::Impl {
             return;
         }
         Element e(reinterpret_cast<const char*>(localname), self.map_ns(uri));
+        e.reserve_attrs(static_cast<size_t>(nb_attributes));
         for (int i = 0; i < nb_attributes; ++i) {
             const xmlChar** a = attributes + i * 5;
             const auto* name = reinterpret_cast<const char*>(a[0]);
@@ -297,35 +299,54 @@ size_t StreamReader::pending_bytes() const {
     return impl_->fed - impl_->boundary;
 }
 
+namespace {
+// Eight bytes of ASCII other than U+0000, the bulk of any stream.
+bool plain_ascii8(const char* p) {
+    constexpr uint64_t kHigh = 0x8080808080808080ULL;
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return (w & kHigh) == 0 && ((w - kOnes) & ~w & kHigh) == 0;
+}
+}  // namespace
+
 size_t StreamReader::utf8_prefix(std::string_view data) {
-    for (size_t i = 0; i < data.size(); ++i) {
-        const auto c = static_cast<unsigned char>(data[i]);
-        if (utf8_needed_ > 0) {
-            if (c < utf8_lo_ || c > utf8_hi_) return i;
-            utf8_lo_ = 0x80;
-            utf8_hi_ = 0xBF;
-            --utf8_needed_;
-            continue;
+    const size_t n = data.size();
+    size_t i = 0;
+    while (i < n) {
+        if (utf8_needed_ == 0) {
+            while (n - i >= 8 && plain_ascii8(data.data() + i)) i += 8;
         }
-        // U+0000 is no XML character; here it means UTF-16 or UTF-32.
-        if (c == 0) return i;
-        if (c < 0x80) continue;
-        // RFC 3629 §4: no overlong forms, no surrogates, nothing past U+10FFFF.
-        if (c >= 0xC2 && c <= 0xDF) {
-            utf8_needed_ = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            utf8_needed_ = 2;
-            if (c == 0xE0) utf8_lo_ = 0xA0;
-            if (c == 0xED) utf8_hi_ = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            utf8_needed_ = 3;
-            if (c == 0xF0) utf8_lo_ = 0x90;
-            if (c == 0xF4) utf8_hi_ = 0x8F;
-        } else {
-            return i;
+        // Byte by byte through the next eight, then the fast path again.
+        for (const size_t stop = std::min(n, i + 8); i < stop; ++i) {
+            const auto c = static_cast<unsigned char>(data[i]);
+            if (utf8_needed_ > 0) {
+                if (c < utf8_lo_ || c > utf8_hi_) return i;
+                utf8_lo_ = 0x80;
+                utf8_hi_ = 0xBF;
+                --utf8_needed_;
+                continue;
+            }
+            // U+0000 is no XML character; here it means UTF-16 or UTF-32.
+            if (c == 0) return i;
+            if (c < 0x80) continue;
+            // RFC 3629 §4: no overlong forms, no surrogates, nothing past U+10FFFF.
+            if (c >= 0xC2 && c <= 0xDF) {
+                utf8_needed_ = 1;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                utf8_needed_ = 2;
+                if (c == 0xE0) utf8_lo_ = 0xA0;
+                if (c == 0xED) utf8_hi_ = 0x9F;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                utf8_needed_ = 3;
+                if (c == 0xF0) utf8_lo_ = 0x90;
+                if (c == 0xF4) utf8_hi_ = 0x8F;
+            } else {
+                return i;
+            }
         }
     }
-    return data.size();
+    return n;
 }
 
 void StreamReader::feed(std::string_view data) {

@@ -245,6 +245,34 @@ TEST_CASE("invalid UTF-8 is unsupported-encoding") {
     }
 }
 
+TEST_CASE("UTF-8 is judged the same wherever in a long run of ASCII it sits") {
+    // The check takes ASCII eight bytes at a time: a sequence at every
+    // offset from those eight-byte steps, good or bad, gets the same answer.
+    const std::vector<std::string> good = {"\xc3\xa9", "\xe2\x98\xba", "\xf0\x9f\x98\x80",
+                                           "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf"};
+    const std::vector<std::string> bad = {"\xe9", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                          std::string(1, '\0'), "\x80", "\xc3("};
+    for (size_t offset = 0; offset < 24; ++offset) {
+        const std::string before(offset, 'x');
+        const std::string after(17, 'y');
+        for (const std::string& seq : good) {
+            StreamReader r({}, std::string(jng::ns::kClient));
+            auto evs = feed_all(r, kHeader + "<message><body>" + before + seq + after +
+                                       "</body></message>");
+            REQUIRE(evs.size() == 2);
+            CHECK(evs[1].element.child_text("body") == before + seq + after);
+        }
+        for (const std::string& seq : bad) {
+            StreamReader r({}, std::string(jng::ns::kClient));
+            auto evs = feed_all(r, kHeader + "<message/><message><body>" + before + seq + after +
+                                       "</body></message>");
+            CHECK(error_of(evs) == "unsupported-encoding");
+            REQUIRE(evs.size() == 3);
+            CHECK(evs[1].element.name() == "message");
+        }
+    }
+}
+
 TEST_CASE("UTF-16 is refused, with or without a byte order mark") {
     std::u16string header = u"<?xml version='1.0'?><stream:stream xmlns='jabber:client'>";
     std::string le, be;
