@@ -203,6 +203,13 @@ private:
         if (p.from.bare() == p.user->jid) return Verdict::kPass;
         // Chat states, receipts and the like are not someone writing.
         if (!p.stanza.child("body")) return Verdict::kPass;
+        // Usually the settings are known already: no closure, no copies.
+        if (const auto it = entries_.find(p.user->jid.str());
+            it != entries_.end() && it->second.ready) {
+            it->second.used = std::chrono::steady_clock::now();
+            answer(it->first, it->second, p.from, type == "chat");
+            return Verdict::kPass;
+        }
         with_entry(p.user->jid.str(),
                    [this, owner = p.user->jid.str(), sender = p.from, chat = type == "chat"](
                        Entry* e) {
