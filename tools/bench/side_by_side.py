@@ -276,7 +276,8 @@ def main():
         if n not in servers.SERVERS:
             ap.error("unknown server %r" % n)
 
-    work = args.workdir or tempfile.mkdtemp(prefix="jng-bench-")
+    # Absolute: every server is started from a directory of its own.
+    work = os.path.abspath(args.workdir) if args.workdir else tempfile.mkdtemp(prefix="jng-bench-")
     os.makedirs(work, exist_ok=True)
     os.chmod(work, 0o755)  # ejabberd's VM runs as the package's user
     cert = os.path.join(work, "localhost.pem")
