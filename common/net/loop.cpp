@@ -76,26 +76,30 @@ void Loop::hold(Stream& stream, std::string_view bytes) {
         held_[static_cast<size_t>(stream.held_slot_)].stream = &stream;
     }
     held_[static_cast<size_t>(stream.held_slot_)].bytes.append(bytes);
-    stream.held_bytes_ += bytes.size();
+}
+
+size_t Loop::held_size(const Stream& stream) const {
+    if (stream.held_slot_ < 0) return 0;
+    return held_[static_cast<size_t>(stream.held_slot_)].bytes.size();
+}
+
+Loop::Held* Loop::detach(Stream& stream) {
+    if (stream.held_slot_ < 0) return nullptr;
+    Held& h = held_[static_cast<size_t>(stream.held_slot_)];
+    h.stream = nullptr;
+    stream.held_slot_ = -1;
+    return &h;
 }
 
 void Loop::release(Stream& stream) {
-    if (stream.held_slot_ < 0) return;
-    Held& h = held_[static_cast<size_t>(stream.held_slot_)];
-    h.stream = nullptr;
-    stream.held_slot_ = -1;
-    stream.held_bytes_ = 0;
-    stream.put(h.bytes);
-    h.bytes.clear();
+    if (Held* h = detach(stream)) {
+        stream.put(h->bytes);
+        h->bytes.clear();
+    }
 }
 
 void Loop::forget(Stream& stream) {
-    if (stream.held_slot_ < 0) return;
-    Held& h = held_[static_cast<size_t>(stream.held_slot_)];
-    h.stream = nullptr;
-    h.bytes.clear();
-    stream.held_slot_ = -1;
-    stream.held_bytes_ = 0;
+    if (Held* h = detach(stream)) h->bytes.clear();
 }
 
 void Loop::release_held() {

@@ -73,10 +73,13 @@ private:
         std::string bytes;
     };
     void hold(Stream& stream, std::string_view bytes);
+    size_t held_size(const Stream& stream) const;
     // Hands the stream's held bytes back to it now (before it closes or
     // starts TLS) and forgets them.
     void release(Stream& stream);
     void forget(Stream& stream);
+    // The stream's slot, no longer its own; null when it holds nothing.
+    Held* detach(Stream& stream);
     void release_held();
 
     struct BaseDeleter {

@@ -262,6 +262,6 @@ void Stream::resume_reading() {
 
 size_t Stream::queued() const { return evbuffer_get_length(bufferevent_get_output(bev_.get())); }
 
-size_t Stream::pending_output() const { return queued() + held_bytes_; }
+size_t Stream::pending_output() const { return queued() + loop_.held_size(*this); }
 
 }  // namespace jng::net

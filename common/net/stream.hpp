@@ -106,7 +106,6 @@ private:
     bool reading_paused_ = false;
     uint64_t bytes_in_ = 0;
     ptrdiff_t held_slot_ = -1;  // in the loop's held output, while a batch is open
-    size_t held_bytes_ = 0;
     Lifeline lifeline_;
 };
 
