@@ -244,3 +244,27 @@ TEST_CASE("what a read callback writes leaves once the read is handled") {
     drain(out_peer->fd, got);
     CHECK(got == stanzas + "|");
 }
+
+TEST_CASE("what the callbacks of one round write leaves together when the round ends") {
+    Pair a;
+    auto [b_peer, b] = another_stream(a.loop);
+    auto [out_peer, out] = another_stream(a.loop);
+    // Both are readable before the loop starts, so one wait finds both and
+    // their callbacks run in the same round.
+    REQUIRE(::write(a.peer->fd, "<a/>", 4) == 4);
+    REQUIRE(::write(b_peer->fd, "<b/>", 4) == 4);
+    std::string seen_inside;
+    int reads = 0;
+    const auto relay = [&](std::string_view data) {
+        out->write(data);
+        drain(out_peer->fd, seen_inside);
+        ++reads;
+    };
+    a.stream->set_callbacks({.on_data = relay, .on_close = {}, .on_connected = {}});
+    b->set_callbacks({.on_data = relay, .on_close = {}, .on_connected = {}});
+    run_until(a.loop, [&] { return reads == 2; });
+    CHECK(seen_inside.empty());
+    std::string got;
+    drain(out_peer->fd, got);
+    CHECK((got == "<a/><b/>" || got == "<b/><a/>"));
+}
