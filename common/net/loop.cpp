@@ -18,6 +18,8 @@ namespace {
 // gives its memory back.
 constexpr size_t kKeptHeldSlots = 64;
 constexpr size_t kKeptHeldBytes = 64 * 1024;
+// As much as libevent read at once: a flooding peer gets no more per round.
+constexpr size_t kReadSize = 16 * 1024;
 }  // namespace
 
 void EventDeleter::operator()(event* e) const { event_free(e); }
@@ -125,6 +127,11 @@ void Loop::release_held() {
     }
     held_used_ = 0;
     if (held_.size() > kKeptHeldSlots) held_.resize(kKeptHeldSlots);
+}
+
+std::span<char> Loop::read_buffer() {
+    if (read_buffer_.empty()) read_buffer_.resize(kReadSize);
+    return read_buffer_;
 }
 
 void Loop::post(std::function<void()> fn) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,10 @@ public:
     };
     bool batching() const { return batch_depth_ > 0; }
 
+    // Where streams read into: one buffer for the loop, since a read is
+    // handed on whole before the next one starts.
+    std::span<char> read_buffer();
+
 private:
     friend class Stream;
     // Held output of one stream; stream is null once it is gone.
@@ -107,6 +112,7 @@ private:
     int batch_depth_ = 0;
     std::vector<Held> held_;  // slots in use first; the rest keep their buffers
     size_t held_used_ = 0;
+    std::vector<char> read_buffer_;
 };
 
 // A one-shot or repeating timer; stops when destroyed.

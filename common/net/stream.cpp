@@ -45,7 +45,7 @@ std::string describe_peer(const void* sa, size_t len) {
 
 Stream::Stream(Key, Loop& loop, bufferevent* bev, std::string peer)
     : loop_(loop), bev_(bev), peer_(std::move(peer)) {
-    bufferevent_setcb(bev, &Stream::on_read, &Stream::on_write, &Stream::on_event, this);
+    bufferevent_setcb(bev, nullptr, &Stream::on_write, &Stream::on_event, this);
 }
 
 Stream::~Stream() { loop_.forget(*this); }
@@ -55,7 +55,8 @@ std::unique_ptr<Stream> Stream::adopt(Loop& loop, int fd, std::string peer) {
     bufferevent* bev = bufferevent_socket_new(loop.base(), fd, BEV_OPT_CLOSE_ON_FREE);
     auto s = std::make_unique<Stream>(Key{}, loop, bev, std::move(peer));
     s->connected_ = true;
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    bufferevent_enable(bev, EV_WRITE);
+    s->start_reading();
     return s;
 }
 
@@ -66,7 +67,7 @@ std::unique_ptr<Stream> Stream::connect(Loop& loop, const std::string& host, uin
     Stream* raw = s.get();
     s->timer_ = std::make_unique<Timer>(loop, [raw] { raw->finish("connect timed out"); });
     s->timer_->start(timeout);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    bufferevent_enable(bev, EV_WRITE);
     if (bufferevent_socket_connect_hostname(bev, loop.dns(), AF_UNSPEC, host.c_str(), port) != 0) {
         // Report the failure from the loop, after the caller set callbacks.
         loop.defer([w = s->lifeline_.watch(), raw] {
@@ -126,30 +127,43 @@ void Stream::start_tls(std::unique_ptr<tls::Session> session) {
     flush_tls();  // a client's ClientHello
 }
 
-void Stream::on_read(bufferevent* bev, void* arg) {
+void Stream::start_reading() {
+    // Reads bypass the bufferevent: libevent asks the kernel how much is
+    // waiting (an ioctl) before every read and copies through its buffer;
+    // here one recv() lands in the loop's scratch buffer and is handed on
+    // from there. Writes still go through the bufferevent.
+    read_event_.reset(event_new(loop_.base(), bufferevent_getfd(bev_.get()), EV_READ | EV_PERSIST,
+                                &Stream::on_readable, this));
+    if (!reading_paused_) event_add(read_event_.get(), nullptr);
+}
+
+void Stream::stop_reading() {
+    if (read_event_) event_del(read_event_.get());
+}
+
+void Stream::on_readable(int fd, short /*what*/, void* arg) {
     auto* self = static_cast<Stream*>(arg);
+    if (self->closing_ || self->finished_) return;
     const Loop::Batch batch(self->loop_);
-    evbuffer* in = bufferevent_get_input(bev);
-    const auto watch = self->lifeline_.watch();
-    while (evbuffer_get_length(in) > 0 && alive(watch) && !self->closing_ && !self->finished_) {
-        // One contiguous chunk at a time.
-        evbuffer_iovec vec;
-        if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1) break;
-        const std::string_view data(static_cast<const char*>(vec.iov_base), vec.iov_len);
-        self->bytes_in_ += data.size();
-        if (self->tls_) {
-            // The session is done with the ciphertext when feed() returns, so
-            // it is read in place and drained before anything can close us.
-            const Status fed = self->tls_->feed(data);
-            evbuffer_drain(in, data.size());
-            self->after_ciphertext(fed);
-        } else {
-            // A copy: the callback may close the stream and free `in`.
-            const std::string chunk(data);
-            evbuffer_drain(in, chunk.size());
-            if (self->callbacks_.on_data) self->callbacks_.on_data(chunk);
-        }
-        if (!alive(watch) || self->reading_paused_) return;
+    const std::span<char> buf = self->loop_.read_buffer();
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n == 0) {
+        self->finish("connection closed by peer");
+        return;
+    }
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        self->finish(evutil_socket_error_to_string(errno));
+        return;
+    }
+    // The scratch buffer is the loop's: the callback may close or destroy
+    // this stream and the bytes stay valid until it returns.
+    const std::string_view data(buf.data(), static_cast<size_t>(n));
+    self->bytes_in_ += data.size();
+    if (self->tls_) {
+        self->after_ciphertext(self->tls_->feed(data));
+    } else if (self->callbacks_.on_data) {
+        self->callbacks_.on_data(data);
     }
 }
 
@@ -181,11 +195,8 @@ void Stream::on_event(bufferevent* bev, short what, void* arg) {
         self->connected_ = true;
         self->timer_.reset();
         tune_socket(bufferevent_getfd(bev));
+        self->start_reading();
         if (self->callbacks_.on_connected) self->callbacks_.on_connected();
-        return;
-    }
-    if (what & BEV_EVENT_EOF) {
-        self->finish(self->closing_ ? self->close_reason_ : "connection closed by peer");
         return;
     }
     if (what & BEV_EVENT_ERROR) {
@@ -204,7 +215,7 @@ void Stream::close(std::string_view reason) {
     loop_.release(*this);
     closing_ = true;
     close_reason_ = reason;
-    bufferevent_disable(bev_.get(), EV_READ);
+    stop_reading();
     if (tls_) {
         tls_->shutdown();
         flush_tls();
@@ -235,7 +246,8 @@ void Stream::finish(std::string reason) {
     finished_ = true;
     closing_ = true;
     timer_.reset();
-    bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+    stop_reading();
+    bufferevent_disable(bev_.get(), EV_WRITE);
     ::shutdown(bufferevent_getfd(bev_.get()), SHUT_RDWR);
     // The callback goes last: it may destroy this object.
     auto on_close = std::move(callbacks_.on_close);
@@ -245,19 +257,14 @@ void Stream::finish(std::string reason) {
 
 void Stream::pause_reading() {
     reading_paused_ = true;
-    bufferevent_disable(bev_.get(), EV_READ);
+    stop_reading();
 }
 
 void Stream::resume_reading() {
     if (!reading_paused_ || closing_) return;
     reading_paused_ = false;
-    bufferevent_enable(bev_.get(), EV_READ);
-    // Data may already wait in the input buffer.
-    if (evbuffer_get_length(bufferevent_get_input(bev_.get())) > 0) {
-        loop_.defer([w = lifeline_.watch(), this] {
-            if (alive(w) && !reading_paused_) on_read(bev_.get(), this);
-        });
-    }
+    // Nothing read waits anywhere: every read was handed on whole.
+    if (read_event_) event_add(read_event_.get(), nullptr);
 }
 
 size_t Stream::queued() const { return evbuffer_get_length(bufferevent_get_output(bev_.get())); }

@@ -78,7 +78,9 @@ public:
 
 private:
     friend class Loop;  // hands held output back through put()
-    static void on_read(bufferevent* bev, void* arg);
+    void start_reading();
+    void stop_reading();
+    static void on_readable(int fd, short what, void* arg);
     static void on_write(bufferevent* bev, void* arg);
     static void on_event(bufferevent* bev, short what, void* arg);
     void after_ciphertext(const Status& fed);
@@ -95,6 +97,7 @@ private:
 
     Loop& loop_;
     std::unique_ptr<bufferevent, BevDeleter> bev_;
+    EventPtr read_event_;  // on bev_'s socket, so it goes first
     std::string peer_;
     Callbacks callbacks_;
     std::unique_ptr<tls::Session> tls_;

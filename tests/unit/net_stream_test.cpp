@@ -268,3 +268,38 @@ TEST_CASE("what the callbacks of one round write leaves together when the round 
     drain(out_peer->fd, got);
     CHECK((got == "<a/><b/>" || got == "<b/><a/>"));
 }
+
+TEST_CASE("a paused stream reads nothing until resumed, then everything that waited") {
+    Pair p;
+    std::string got;
+    p.stream->set_callbacks({.on_data = [&](std::string_view data) { got += data; },
+                             .on_close = {},
+                             .on_connected = {}});
+    p.stream->pause_reading();
+    REQUIRE(::write(p.peer->fd, "<a/>", 4) == 4);
+    bool waited = false;
+    jng::net::Timer wait(p.loop, [&] { waited = true; });
+    wait.start(std::chrono::milliseconds(50));
+    run_until(p.loop, [&] { return waited; });
+    CHECK(got.empty());
+    p.stream->resume_reading();
+    REQUIRE(::write(p.peer->fd, "<b/>", 4) == 4);
+    run_until(p.loop, [&] { return got.size() == 8; });
+    CHECK(got == "<a/><b/>");
+}
+
+TEST_CASE("a peer that goes away ends the stream once what it sent is read") {
+    Pair p;
+    std::string got;
+    std::string reason;
+    p.stream->set_callbacks({.on_data = [&](std::string_view data) { got += data; },
+                             .on_close = [&](std::string_view why) { reason = why; },
+                             .on_connected = {}});
+    // More than one read takes, so the end comes after several.
+    const std::string sent(64 * 1024, 'x');
+    REQUIRE(::write(p.peer->fd, sent.data(), sent.size()) == static_cast<ssize_t>(sent.size()));
+    p.peer.reset();
+    run_until(p.loop, [&] { return !reason.empty(); });
+    CHECK(got == sent);
+    CHECK(reason == "connection closed by peer");
+}
