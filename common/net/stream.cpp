@@ -134,7 +134,8 @@ void Stream::start_reading() {
     // from there. Writes still go through the bufferevent.
     read_event_.reset(event_new(loop_.base(), bufferevent_getfd(bev_.get()), EV_READ | EV_PERSIST,
                                 &Stream::on_readable, this));
-    if (!reading_paused_) event_add(read_event_.get(), nullptr);
+    // A stream closed while it was connecting reads nothing.
+    if (!reading_paused_ && !closing_) event_add(read_event_.get(), nullptr);
 }
 
 void Stream::stop_reading() {
@@ -143,7 +144,11 @@ void Stream::stop_reading() {
 
 void Stream::on_readable(int fd, short /*what*/, void* arg) {
     auto* self = static_cast<Stream*>(arg);
-    if (self->closing_ || self->finished_) return;
+    if (self->closing_ || self->finished_) {
+        // Unread bytes would wake a level-triggered loop every round.
+        self->stop_reading();
+        return;
+    }
     const Loop::Batch batch(self->loop_);
     const std::span<char> buf = self->loop_.read_buffer();
     const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);

@@ -70,6 +70,24 @@ struct Pair {
     }
 };
 
+// A non-blocking listening socket on a free loopback port.
+struct Listener {
+    Fd fd{::socket(AF_INET, SOCK_STREAM, 0)};
+    uint16_t port = 0;
+
+    Listener() {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(fd.fd, 4) == 0);
+        socklen_t len = sizeof addr;
+        REQUIRE(::getsockname(fd.fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        set_nonblocking(fd.fd);
+        port = ntohs(addr.sin_port);
+    }
+};
+
 // A second stream on the same loop, and the test's end of it.
 std::pair<std::unique_ptr<Fd>, std::unique_ptr<Stream>> another_stream(Loop& loop) {
     int sv[2];
@@ -125,17 +143,8 @@ TEST_CASE("a write to a peer that has gone ends the stream with a reason") {
 
 TEST_CASE("an outbound stream keeps what is written before it is connected") {
     Loop loop;
-    Fd listener(::socket(AF_INET, SOCK_STREAM, 0));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener.fd, 4) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(listener.fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    set_nonblocking(listener.fd);
-
-    auto stream = Stream::connect(loop, "127.0.0.1", ntohs(addr.sin_port), std::chrono::seconds(5));
+    const Listener listener;
+    auto stream = Stream::connect(loop, "127.0.0.1", listener.port, std::chrono::seconds(5));
     bool connected = false;
     stream->set_callbacks(
         {.on_data = {}, .on_close = {}, .on_connected = [&] { connected = true; }});
@@ -144,7 +153,7 @@ TEST_CASE("an outbound stream keeps what is written before it is connected") {
     std::string got;
     run_until(loop, [&] {
         if (!accepted) {
-            const int fd = ::accept(listener.fd, nullptr, nullptr);
+            const int fd = ::accept(listener.fd.fd, nullptr, nullptr);
             if (fd < 0) return false;
             accepted = std::make_unique<Fd>(fd);
             set_nonblocking(fd);
@@ -153,6 +162,34 @@ TEST_CASE("an outbound stream keeps what is written before it is connected") {
         return got == "<stream:stream>";
     });
     CHECK(connected);
+}
+
+TEST_CASE("an outbound stream closed before it connects sends what it holds and reads nothing") {
+    Loop loop;
+    const Listener listener;
+    auto stream = Stream::connect(loop, "127.0.0.1", listener.port, std::chrono::seconds(5));
+    std::string read;
+    std::string reason;
+    stream->set_callbacks({.on_data = [&](std::string_view d) { read += d; },
+                           .on_close = [&](std::string_view why) { reason = why; },
+                           .on_connected = {}});
+    stream->write("<bye/>");
+    stream->close("done");
+    std::unique_ptr<Fd> accepted;
+    std::string got;
+    run_until(loop, [&] {
+        if (!accepted) {
+            const int fd = ::accept(listener.fd.fd, nullptr, nullptr);
+            if (fd < 0) return false;
+            accepted = std::make_unique<Fd>(fd);
+            set_nonblocking(fd);
+            REQUIRE(::write(fd, "<late/>", 7) == 7);
+        }
+        drain(accepted->fd, got);
+        return got == "<bye/>" && !reason.empty();
+    });
+    CHECK(read.empty());
+    CHECK(reason == "done");
 }
 
 TEST_CASE("output written inside a batch is held until the batch ends, in order") {
