@@ -86,6 +86,20 @@ struct Listener {
         set_nonblocking(fd.fd);
         port = ntohs(addr.sin_port);
     }
+
+    // The connection made to it, accepted on the first call that finds one.
+    Fd* accepted() {
+        if (!peer) {
+            const int c = ::accept(fd.fd, nullptr, nullptr);
+            if (c < 0) return nullptr;
+            peer = std::make_unique<Fd>(c);
+            set_nonblocking(c);
+        }
+        return peer.get();
+    }
+
+private:
+    std::unique_ptr<Fd> peer;
 };
 
 // A second stream on the same loop, and the test's end of it.
@@ -143,22 +157,17 @@ TEST_CASE("a write to a peer that has gone ends the stream with a reason") {
 
 TEST_CASE("an outbound stream keeps what is written before it is connected") {
     Loop loop;
-    const Listener listener;
+    Listener listener;
     auto stream = Stream::connect(loop, "127.0.0.1", listener.port, std::chrono::seconds(5));
     bool connected = false;
     stream->set_callbacks(
         {.on_data = {}, .on_close = {}, .on_connected = [&] { connected = true; }});
     stream->write("<stream:stream>");  // before the connection is up
-    std::unique_ptr<Fd> accepted;
     std::string got;
     run_until(loop, [&] {
-        if (!accepted) {
-            const int fd = ::accept(listener.fd.fd, nullptr, nullptr);
-            if (fd < 0) return false;
-            accepted = std::make_unique<Fd>(fd);
-            set_nonblocking(fd);
-        }
-        drain(accepted->fd, got);
+        Fd* peer = listener.accepted();
+        if (!peer) return false;
+        drain(peer->fd, got);
         return got == "<stream:stream>";
     });
     CHECK(connected);
@@ -166,7 +175,7 @@ TEST_CASE("an outbound stream keeps what is written before it is connected") {
 
 TEST_CASE("an outbound stream closed before it connects sends what it holds and reads nothing") {
     Loop loop;
-    const Listener listener;
+    Listener listener;
     auto stream = Stream::connect(loop, "127.0.0.1", listener.port, std::chrono::seconds(5));
     std::string read;
     std::string reason;
@@ -175,17 +184,16 @@ TEST_CASE("an outbound stream closed before it connects sends what it holds and 
                            .on_connected = {}});
     stream->write("<bye/>");
     stream->close("done");
-    std::unique_ptr<Fd> accepted;
     std::string got;
+    bool late_sent = false;
     run_until(loop, [&] {
-        if (!accepted) {
-            const int fd = ::accept(listener.fd.fd, nullptr, nullptr);
-            if (fd < 0) return false;
-            accepted = std::make_unique<Fd>(fd);
-            set_nonblocking(fd);
-            REQUIRE(::write(fd, "<late/>", 7) == 7);
+        Fd* peer = listener.accepted();
+        if (!peer) return false;
+        if (!late_sent) {
+            REQUIRE(::write(peer->fd, "<late/>", 7) == 7);
+            late_sent = true;
         }
-        drain(accepted->fd, got);
+        drain(peer->fd, got);
         return got == "<bye/>" && !reason.empty();
     });
     CHECK(read.empty());
