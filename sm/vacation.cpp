@@ -102,14 +102,22 @@ private:
 
     // Calls `fn` with the user's entry once the settings are loaded, or
     // with nullptr when the store could not be read.
+    // The owner's entry when its settings are loaded (and now used), else null.
+    Entry* known(std::string_view owner) {
+        const auto it = entries_.find(owner);
+        if (it == entries_.end() || !it->second.ready) return nullptr;
+        it->second.used = std::chrono::steady_clock::now();
+        return &it->second;
+    }
+
     void with_entry(const std::string& owner, std::function<void(Entry*)> fn) {
+        if (Entry* known_entry = known(owner)) {
+            fn(known_entry);
+            return;
+        }
         auto [it, inserted] = entries_.try_emplace(owner);
         Entry& e = it->second;
         e.used = std::chrono::steady_clock::now();
-        if (e.ready) {
-            fn(&e);
-            return;
-        }
         e.waiting.push_back(std::move(fn));
         if (!inserted) return;  // a load is under way
         sm_->storage().run(
@@ -204,10 +212,8 @@ private:
         // Chat states, receipts and the like are not someone writing.
         if (!p.stanza.child("body")) return Verdict::kPass;
         // Usually the settings are known already: no closure, no copies.
-        if (const auto it = entries_.find(p.user->jid.str());
-            it != entries_.end() && it->second.ready) {
-            it->second.used = std::chrono::steady_clock::now();
-            answer(it->first, it->second, p.from, type == "chat");
+        if (Entry* e = known(p.user->jid.str())) {
+            answer(p.user->jid.str(), *e, p.from, type == "chat");
             return Verdict::kPass;
         }
         with_entry(p.user->jid.str(),
