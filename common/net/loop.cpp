@@ -80,7 +80,6 @@ void Loop::on_deferred(int, short, void* arg) {
     // Callbacks may defer more work; that runs in the next round.
     auto calls = std::move(self->deferred_);
     self->deferred_.clear();
-    const Batch batch(*self);
     for (auto& fn : calls) fn();
 }
 
@@ -160,7 +159,6 @@ void Loop::run_posted() {
         std::lock_guard lock(posted_mutex_);
         calls.swap(posted_);
     }
-    const Batch batch(*this);
     for (auto& fn : calls) fn();
 }
 

@@ -52,8 +52,7 @@ public:
     // While one is alive, what streams write is held and sent when the
     // outermost ends: a router that reads fifty stanzas for the sm in one
     // chunk hands them to the kernel in one system call, not fifty. run()
-    // keeps one open over each round of the loop; callbacks open their own
-    // for loops driven otherwise.
+    // keeps one open over each round of the loop.
     class Batch {
     public:
         explicit Batch(Loop& loop) : loop_(loop) { ++loop_.batch_depth_; }

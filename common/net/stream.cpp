@@ -149,7 +149,6 @@ void Stream::on_readable(int fd, short /*what*/, void* arg) {
         self->stop_reading();
         return;
     }
-    const Loop::Batch batch(self->loop_);
     const std::span<char> buf = self->loop_.read_buffer();
     const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
     if (n == 0) {
