@@ -1,5 +1,6 @@
-// The load generator's small pieces: the stanza marker, the loopback-only
-// address rules, option parsing and the JSON writer.
+// The load generator's small pieces: the stanza marker, the record of
+// messages under way, the loopback-only address rules, option parsing and
+// the JSON writer.
 #include <catch.hpp>
 
 #include <netinet/in.h>
@@ -7,6 +8,7 @@
 #include "address.hpp"
 #include "json.hpp"
 #include "options.hpp"
+#include "outstanding.hpp"
 #include "tag.hpp"
 
 using namespace jng::loadgen;
@@ -21,6 +23,34 @@ TEST_CASE("a marker survives the round trip, padding and all") {
         CHECK(parsed->seq == t.seq);
         CHECK(parsed->sent_us == t.sent_us);
     }
+}
+
+TEST_CASE("a marker is appended after what the buffer holds") {
+    std::string out = "<body>";
+    append_tag(out, {1, 2, 3, 4}, 2);
+    CHECK(out == "<body>lg 1 2 3 4 xx");
+}
+
+TEST_CASE("messages under way: each comes back once, in any order") {
+    Outstanding o;
+    for (uint64_t seq = 0; seq < 5; ++seq) o.add(seq);
+    CHECK(o.size() == 5);
+    CHECK(o.remove(2));
+    CHECK_FALSE(o.remove(2));  // a duplicate
+    CHECK(o.remove(0));
+    CHECK(o.remove(1));
+    CHECK_FALSE(o.remove(0));  // behind the window now
+    CHECK_FALSE(o.remove(9));  // never sent
+    CHECK(o.size() == 2);
+    // One that never comes back keeps the others countable behind it.
+    for (uint64_t seq = 5; seq < 1000; ++seq) o.add(seq);
+    for (uint64_t seq = 4; seq < 1000; ++seq) REQUIRE(o.remove(seq));
+    CHECK(o.size() == 1);
+    CHECK(o.remove(3));
+    CHECK(o.size() == 0);
+    o.add(1000);
+    CHECK(o.remove(1000));
+    CHECK(o.size() == 0);
 }
 
 TEST_CASE("text that is not a marker is not taken for one") {

@@ -22,18 +22,25 @@ bool take_space(std::string_view& text) {
 }
 }  // namespace
 
+void append_tag(std::string& out, const Tag& tag, size_t padding) {
+    out.append(kPrefix);
+    for (const uint64_t n : {tag.run, tag.sender, tag.seq, tag.sent_us}) {
+        char digits[20];
+        const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+        out.append(digits, end);
+        out.push_back(' ');
+    }
+    out.pop_back();
+    if (padding > 0) {
+        out.push_back(' ');
+        out.append(padding, 'x');
+    }
+}
+
 std::string format_tag(const Tag& tag, size_t padding) {
     std::string s;
     s.reserve(64 + padding);
-    s.append(kPrefix);
-    s.append(std::to_string(tag.run)).push_back(' ');
-    s.append(std::to_string(tag.sender)).push_back(' ');
-    s.append(std::to_string(tag.seq)).push_back(' ');
-    s.append(std::to_string(tag.sent_us));
-    if (padding > 0) {
-        s.push_back(' ');
-        s.append(padding, 'x');
-    }
+    append_tag(s, tag, padding);
     return s;
 }
 

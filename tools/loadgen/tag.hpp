@@ -17,8 +17,10 @@ struct Tag {
     uint64_t sent_us = 0; // now_us() at sending (or the scheduled time, at a fixed rate)
 };
 
-// "lg RUN SENDER SEQ SENT_US", then `padding` bytes of filler.
+// "lg RUN SENDER SEQ SENT_US", then `padding` bytes of filler: letters,
+// digits and spaces, which XML text carries without escaping.
 std::string format_tag(const Tag& tag, size_t padding = 0);
+void append_tag(std::string& out, const Tag& tag, size_t padding = 0);
 std::optional<Tag> parse_tag(std::string_view text);
 
 }  // namespace jng::loadgen
