@@ -100,8 +100,6 @@ private:
         std::chrono::steady_clock::time_point used;
     };
 
-    // Calls `fn` with the user's entry once the settings are loaded, or
-    // with nullptr when the store could not be read.
     // The owner's entry when its settings are loaded (and now used), else null.
     Entry* known(std::string_view owner) {
         const auto it = entries_.find(owner);
@@ -110,6 +108,8 @@ private:
         return &it->second;
     }
 
+    // Calls `fn` with the user's entry once the settings are loaded, or
+    // with nullptr when the store could not be read.
     void with_entry(const std::string& owner, std::function<void(Entry*)> fn) {
         if (Entry* known_entry = known(owner)) {
             fn(known_entry);
