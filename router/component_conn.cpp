@@ -43,6 +43,7 @@ ComponentConn::ComponentConn(Router& router, net::Loop& loop, Log& log, const Ro
         router_.on_closed(*this, was == State::kOnline);
     };
     stream_->set_callbacks(std::move(cb));
+    reader_.keep_raw_elements();
     handshake_timer_.start(config.handshake_timeout);
 }
 
@@ -57,10 +58,14 @@ void ComponentConn::set_state(State next) {
 }
 
 void ComponentConn::send(const xml::Element& element) {
-    if (state_ == State::kClosed || stream_->closing()) return;
     out_.clear();
     xml::serialize(element, out_, kContext);
-    stream_->write(out_);
+    send_raw(out_);
+}
+
+void ComponentConn::send_raw(std::string_view bytes) {
+    if (state_ == State::kClosed || stream_->closing()) return;
+    stream_->write(bytes);
     keepalive_timer_.start(kKeepalive);
 }
 
@@ -106,7 +111,7 @@ void ComponentConn::on_data(std::string_view data) {
                 if (state_ == State::kAwaitingHandshake) {
                     on_handshake(ev->element);
                 } else {
-                    router_.on_element(*this, std::move(ev->element));
+                    router_.on_element(*this, std::move(ev->element), ev->raw);
                     if (!net::alive(watch)) return;
                 }
                 break;

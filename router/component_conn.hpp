@@ -43,6 +43,8 @@ public:
     bool may_send_envelopes = false;  // from the ACL at handshake time
 
     void send(const xml::Element& element);
+    // An element already serialized for a component stream.
+    void send_raw(std::string_view bytes);
     // The component stopped reading and its queue is past the limit.
     bool congested() const;
     // Ends the stream with a stream error (RFC 6120 §4.9) and closes.

@@ -31,7 +31,9 @@ public:
     // From connections.
     bool claim_primary(ComponentConn& conn, const std::string& name);
     void on_online(ComponentConn& conn);
-    void on_element(ComponentConn& conn, xml::Element&& element);
+    // `raw`: the element's bytes when it may be relayed as received (see
+    // xml::StreamEvent::raw), else empty.
+    void on_element(ComponentConn& conn, xml::Element&& element, std::string_view raw);
     void on_closed(ComponentConn& conn, bool was_online);
 
 private:
@@ -39,11 +41,12 @@ private:
     void handle_bind(ComponentConn& conn, const xml::Element& element);
     void handle_unbind(ComponentConn& conn, const xml::Element& element);
     void handle_subscribe(ComponentConn& conn);
-    void route_stanza(ComponentConn& from, xml::Element&& stanza);
-    void route_envelope(ComponentConn& from, xml::Element&& envelope);
+    void route_stanza(ComponentConn& from, xml::Element&& stanza, std::string_view raw);
+    void route_envelope(ComponentConn& from, xml::Element&& envelope, std::string_view raw);
     // The connection for a destination name, falling back to the default route.
     ComponentConn* resolve(std::string_view name, std::string_view key);
-    void deliver(ComponentConn& from, ComponentConn& to, xml::Element&& element, bool envelope);
+    void deliver(ComponentConn& from, ComponentConn& to, xml::Element&& element,
+                 std::string_view raw, bool envelope);
     void bounce(ComponentConn& sender, const xml::Element& stanza, std::string_view condition,
                 std::string_view text = {});
     void bounce_envelope(ComponentConn& sender, xml::Element&& envelope,

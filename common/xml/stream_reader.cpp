@@ -38,6 +38,13 @@ struct StreamReader::Impl {
     size_t fed = 0;              // bytes given to this parser
     size_t boundary = 0;         // parser offset just after the last complete top-level item
     size_t header_end = 0;       // parser offset just after the stream header
+    // When raw elements are kept: the bytes given to this parser from offset
+    // raw_base on, whether the top-level element being read may be handed
+    // out as its bytes, and the prefixes declared inside it, by depth.
+    std::string raw;
+    size_t raw_base = 0;
+    bool raw_ok = false;
+    std::vector<std::pair<size_t, const xmlChar*>> prefixes;
 
     explicit Impl(StreamReader& o) : owner(o) {}
 
@@ -78,6 +85,44 @@ struct StreamReader::Impl {
         return true;
     }
 
+    // An element whose bytes use a prefix declared on the stream header
+    // would be unbound once relayed onto another stream.
+    void note_prefixes(const xmlChar* prefix, int nb_namespaces, const xmlChar** namespaces,
+                       int nb_attributes, const xmlChar** attributes) {
+        if (depth == 1) {
+            raw_ok = true;
+            prefixes.clear();
+        }
+        if (!raw_ok) return;
+        for (int i = 0; i < nb_namespaces; ++i) {
+            if (namespaces[2 * i] != nullptr) prefixes.emplace_back(depth + 1, namespaces[2 * i]);
+        }
+        const auto declared = [this](const xmlChar* p) {
+            return p == nullptr || xmlStrEqual(p, BAD_CAST "xml") ||
+                   std::any_of(prefixes.begin(), prefixes.end(),
+                               [p](const auto& d) { return xmlStrEqual(d.second, p); });
+        };
+        raw_ok = declared(prefix);
+        for (int i = 0; i < nb_attributes && raw_ok; ++i) raw_ok = declared(attributes[i * 5 + 1]);
+    }
+
+    // The bytes from parser offset `begin` to `end`, without the whitespace
+    // that preceded the element.
+    std::string raw_between(size_t begin, size_t end) const {
+        if (begin < raw_base || end < begin || end - raw_base > raw.size()) return {};
+        std::string_view bytes(raw.data() + (begin - raw_base), end - begin);
+        const size_t first = bytes.find_first_not_of(" \t\r\n");
+        return first == std::string_view::npos ? std::string() : std::string(bytes.substr(first));
+    }
+
+    void drop_raw_before(size_t offset) {
+        if (offset <= raw_base) return;
+        raw.erase(0, std::min(offset - raw_base, raw.size()));
+        raw_base = offset;
+        // One large stanza should not leave its buffer behind.
+        if (raw.empty() && raw.capacity() > 64 * 1024) raw.shrink_to_fit();
+    }
+
     static void on_start(void* ctx, const xmlChar* localname, const xmlChar* prefix,
                          const xmlChar* uri, int nb_namespaces, const xmlChar** namespaces,
                          int nb_attributes, int /*nb_defaulted*/, const xmlChar** attributes) {
@@ -95,6 +140,9 @@ struct StreamReader::Impl {
         if (static_cast<size_t>(nb_attributes) > self.owner.limits_.max_attributes) {
             self.fail("policy-violation", "too many attributes");
             return;
+        }
+        if (self.depth >= 1 && self.owner.keep_raw_) {
+            self.note_prefixes(prefix, nb_namespaces, namespaces, nb_attributes, attributes);
         }
         Element e(reinterpret_cast<const char*>(localname), self.map_ns(uri));
         e.reserve_attrs(static_cast<size_t>(nb_attributes));
@@ -123,7 +171,7 @@ struct StreamReader::Impl {
             return;
         }
         if (self.depth == 0) {
-            StreamEvent ev{StreamEvent::Kind::kOpen, std::move(e), {}, {}, {}};
+            StreamEvent ev{StreamEvent::Kind::kOpen, std::move(e), {}, {}, {}, {}};
             for (int i = 0; i < nb_namespaces; ++i) {
                 if (namespaces[2 * i] == nullptr && namespaces[2 * i + 1] != nullptr) {
                     ev.default_ns = reinterpret_cast<const char*>(namespaces[2 * i + 1]);
@@ -149,11 +197,15 @@ struct StreamReader::Impl {
         if (self.depth == 1) {
             self.depth = 0;
             self.owner.closed_ = true;
-            self.owner.events_.push_back(StreamEvent{StreamEvent::Kind::kClose, {}, {}, {}, {}});
+            self.owner.events_.push_back(
+                StreamEvent{StreamEvent::Kind::kClose, {}, {}, {}, {}, {}});
             self.boundary = self.consumed();
             return;
         }
         --self.depth;
+        while (!self.prefixes.empty() && self.prefixes.back().first > self.depth) {
+            self.prefixes.pop_back();
+        }
         Element done = std::move(self.stack.back());
         self.stack.pop_back();
         if (self.depth == 1) {
@@ -164,8 +216,9 @@ struct StreamReader::Impl {
                 self.fail("policy-violation", "stanza too large");
                 return;
             }
-            self.owner.events_.push_back(
-                StreamEvent{StreamEvent::Kind::kElement, std::move(done), {}, {}, {}});
+            std::string raw = self.raw_ok ? self.raw_between(self.boundary, end) : std::string();
+            self.owner.events_.push_back(StreamEvent{
+                StreamEvent::Kind::kElement, std::move(done), {}, {}, {}, std::move(raw)});
             self.boundary = end;
         } else {
             self.stack.back().add_child(std::move(done));
@@ -291,7 +344,7 @@ void StreamReader::create_parser() {
 void StreamReader::fail(std::string condition, std::string text) {
     failed_ = true;
     events_.push_back(
-        StreamEvent{StreamEvent::Kind::kError, {}, {}, std::move(condition), std::move(text)});
+        StreamEvent{StreamEvent::Kind::kError, {}, {}, std::move(condition), std::move(text), {}});
 }
 
 size_t StreamReader::pending_bytes() const {
@@ -392,6 +445,7 @@ void StreamReader::parse(std::string_view data) {
     while (!data.empty() && !failed_ && !closed_) {
         const size_t n = std::min(kSlice, data.size());
         im.fed += n;
+        if (keep_raw_) im.raw.append(data.data(), n);
         const bool was_open = opened_;
         const int names_before = xmlDictSize(im.ctxt->dict);
         const int rc = xmlParseChunk(im.ctxt.get(), data.data(), static_cast<int>(n), 0);
@@ -400,6 +454,7 @@ void StreamReader::parse(std::string_view data) {
         im.names_added +=
             static_cast<size_t>(std::max(0, xmlDictSize(im.ctxt->dict) - names_before));
         data.remove_prefix(n);
+        if (keep_raw_) im.drop_raw_before(im.boundary);
         if (!was_open && opened_) {
             // The header often comes in one read with the first stanzas.
             header_.resize(std::min(header_.size(), im.header_end));
@@ -452,6 +507,7 @@ void StreamReader::wake() {
     const int rc =
         xmlParseChunk(impl_->ctxt.get(), header_.data(), static_cast<int>(header_.size()), 0);
     waking_ = false;
+    impl_->raw_base = impl_->fed;
     if (rc != 0 || impl_->depth != 1) fail("internal-server-error", "cannot resume the stream");
 }
 

@@ -39,6 +39,10 @@ struct StreamEvent {
     // kError: an RFC 6120 §4.9.3 stream error condition and a text for logs.
     std::string condition;
     std::string text;
+    // kElement, when the reader keeps raw elements: the element's bytes as
+    // received, if every namespace prefix in them is declared within them
+    // (they may still rely on the stream's default namespace); else empty.
+    std::string raw;
 };
 
 class StreamReader {
@@ -53,6 +57,11 @@ public:
     ~StreamReader();
     StreamReader(const StreamReader&) = delete;
     StreamReader& operator=(const StreamReader&) = delete;
+
+    // Hands out each top-level element's bytes as well (StreamEvent::raw),
+    // for a consumer that relays elements unchanged between streams of the
+    // same default namespace: they need not be serialized again.
+    void keep_raw_elements() { keep_raw_ = true; }
 
     // Parses `data`; produced events wait in the queue for next().
     void feed(std::string_view data);
@@ -98,6 +107,7 @@ private:
     int utf8_needed_ = 0;  // continuation bytes still due
     unsigned char utf8_lo_ = 0x80, utf8_hi_ = 0xBF;  // range of the next one
     std::deque<StreamEvent> events_;
+    bool keep_raw_ = false;
     bool failed_ = false;
     bool closed_ = false;
     bool opened_ = false;

@@ -161,6 +161,31 @@ def test_forged_from_is_invalid_from_and_others_keep_talking(server, bot_secret)
     assert "'someoneelse.localhost' is not a name of %s" % RAW in server.log_text("router")
 
 
+def test_payloads_keep_their_namespaces_whoever_declared_the_prefix(server):
+    """The router relays an element as it came when every prefix in it is
+    declared inside it, and writes it out afresh when it uses one of its
+    stream header's: the client gets the same payload either way."""
+    async def body():
+        alice = await login(server, "alice@localhost/phone", "alice-pw")
+        raw = RawComponent(server)
+        answer = raw.handshake(RAW, RAW_SECRET, declare="xmlns:h='urn:example:header'")
+        assert "<handshake" in answer, answer
+        raw.send("<message from='%s' to='alice@localhost/phone'><body>own</body>"
+                 "<o:x xmlns:o='urn:example:own' o:a='1'><o:y>one</o:y></o:x></message>" % RAW)
+        raw.send("<message from='%s' to='alice@localhost/phone'><body>header</body>"
+                 "<h:x h:a='2'><h:y>two</h:y></h:x></message>" % RAW)
+        for text, ns, value, inner in (("own", "urn:example:own", "1", "one"),
+                                       ("header", "urn:example:header", "2", "two")):
+            got = await alice.expect(is_message(text))
+            x = got.xml.find("{%s}x" % ns)
+            assert x is not None, ET.tostring(got.xml)
+            assert x.get("{%s}a" % ns) == value
+            assert x.find("{%s}y" % ns).text == inner
+        raw.close()
+        await alice.close()
+    run(body())
+
+
 def test_forged_local_user_is_invalid_from(server, bot_secret):
     # A component posing as a local user: the domain is the sm's.
     async def body():

@@ -393,11 +393,12 @@ class RawComponent(Raw):
         self.sock = socket.create_connection((suite.address, suite.router_port), timeout=TIMEOUT)
         self.buf = b""
 
-    def handshake(self, name, secret):
+    def handshake(self, name, secret, declare=""):
         """XEP-0114: a stream to `name`, then hex(SHA-1(stream id + secret)).
-        Returns what the router answered (a <handshake/> or a stream error)."""
+        Returns what the router answered (a <handshake/> or a stream error).
+        `declare`: more namespace declarations for the stream header."""
         self.send("<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
-                  "xmlns:stream='http://etherx.jabber.org/streams' to='%s'>" % name)
+                  "xmlns:stream='http://etherx.jabber.org/streams' %s to='%s'>" % (declare, name))
         stream_id = self.read_header()["id"]
         self.buf = b""
         self.send("<handshake>%s</handshake>" % hashlib.sha1((stream_id + secret).encode()).hexdigest())
