@@ -25,6 +25,7 @@ SQLite `authreg` table. Standard library only."""
 
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -124,6 +125,18 @@ def comm_of(pid):
             return f.read().strip()
     except OSError:
         return ""
+
+
+def open_files_limit(pid):
+    """A process's soft limit on open files (from /proc), or None."""
+    try:
+        with open("/proc/%d/limits" % pid) as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    return int(line.split()[3])
+    except (OSError, IndexError, ValueError):
+        pass
+    return None
 
 
 def lua_bool(value):
@@ -440,8 +453,19 @@ class Ejabberd(Server):
 
     def start(self):
         out = open(os.path.join(self.dir, "ejabberd.out"), "wb")
-        self.proc = subprocess.Popen(self._ctl("foreground"), cwd=self.dir, stdout=out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        cmd, env = self._ctl("foreground"), None
+        if os.geteuid() == 0:
+            # Started by root, ejabberdctl becomes its user through su, whose
+            # pam_limits cuts the open-file limit to 1,024: the VM then fails
+            # accept() past a thousand sessions (Debian's unit gives it
+            # 65,536). Becoming the user without PAM keeps the limit every
+            # other server here has.
+            user = pwd.getpwnam("ejabberd")
+            cmd = ["setpriv", "--reuid", str(user.pw_uid), "--regid", str(user.pw_gid),
+                   "--init-groups", "--", *cmd]
+            env = dict(os.environ, HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name)
+        self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=out, stderr=subprocess.STDOUT,
+                                     start_new_session=True, env=env)
         out.close()
         wait_listening(self.port, self.proc, 60, "ejabberd", self.log)
         wait_listening(self.api_port, self.proc, 30, "ejabberd", self.log)

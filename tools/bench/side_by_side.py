@@ -42,13 +42,30 @@ LOGIN_END = ["--login-ping"]
 LOGIN_LIMIT_S = 600
 MERGE_KEYS = ("scenario", "target", "config", "results", "latency_ms", "errors", "client")
 
-# Sizes: the default run, and the smoke run that only proves the tooling.
-FULL = {"login_users": 500, "in_flight": 100, "chat_users": 200, "chat_window": 2, "chat_duration": 10,
-        "chat_rate": 5000, "idle_sessions": 1000, "idle_duration": 5, "offline_users": 100,
+# Open files a server needs beyond one per session: listeners, logs,
+# databases, its own links.
+FD_MARGIN = 100
+
+# Sizes: the default run, at the sizes of the issue's reference figures (2,000
+# logins with 100 in flight, 1,000 chat users with 2 messages under way each,
+# 5,000 idle sessions), and the smoke run that only proves the tooling.
+FULL = {"login_users": 2000, "in_flight": 100, "chat_users": 1000, "chat_window": 2, "chat_duration": 10,
+        "chat_rate": 5000, "idle_sessions": 5000, "idle_duration": 5, "offline_users": 100,
         "offline_senders": 10, "offline_messages": 10, "warmup": 2, "drain": 10}
 SMOKE = {"login_users": 20, "in_flight": 10, "chat_users": 10, "chat_window": 1, "chat_duration": 1,
          "chat_rate": 100, "idle_sessions": 20, "idle_duration": 1, "offline_users": 20,
          "offline_senders": 2, "offline_messages": 3, "warmup": 0.5, "drain": 10}
+
+
+def check_open_files(server, sessions):
+    """Refuses a server that could not hold the run's sessions: it would
+    measure the process's open-file limit, not the server."""
+    need = sessions + FD_MARGIN
+    for pid in server.pids():
+        limit = servers.open_files_limit(pid)
+        if limit is not None and limit < need:
+            raise RuntimeError("%s process %d (%s) may open %d files; the run needs about %d"
+                               % (server.name, pid, servers.comm_of(pid), limit, need))
 
 
 def run_loadgen(args, server, name, scenario, extra, out_dir, step_timeout):
@@ -312,6 +329,7 @@ def main():
             else:
                 server.add_users(accounts, PASSWORD)
                 server.start()
+            check_open_files(server, accounts)
             started = time.monotonic()
             results[name] = bench_server(args, server, sizes, work)
             report["servers"][name] = dict(server.describe(), elapsed_s=time.monotonic() - started,
