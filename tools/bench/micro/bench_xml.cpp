@@ -38,14 +38,16 @@ std::string stream_of(int stanzas, bool presence) {
     return s;
 }
 
-// Feeds `body` in chunks of `chunk` bytes, as reads from a socket arrive.
-void read_stream(benchmark::State& state, bool presence) {
+// Feeds `body` in chunks of `chunk` bytes, as reads from a socket arrive;
+// with `raw`, keeping each stanza's bytes as the router does.
+void read_stream(benchmark::State& state, bool presence, bool raw = false) {
     constexpr int kStanzas = 1000;
     const std::string body = stream_of(kStanzas, presence);
     const auto chunk = static_cast<size_t>(state.range(0));
     int64_t stanzas = 0;
     for (auto _ : state) {
         jng::xml::StreamReader reader({}, std::string(jng::ns::kClient));
+        if (raw) reader.keep_raw_elements();
         reader.feed(kHeader);
         while (reader.next()) {
         }
@@ -53,6 +55,7 @@ void read_stream(benchmark::State& state, bool presence) {
             reader.feed(std::string_view(body).substr(off, chunk));
             while (auto ev = reader.next()) {
                 benchmark::DoNotOptimize(ev->element);
+                benchmark::DoNotOptimize(ev->raw);
                 ++stanzas;
             }
         }
@@ -64,7 +67,11 @@ void read_stream(benchmark::State& state, bool presence) {
 
 void BM_StreamReader_Messages(benchmark::State& state) { read_stream(state, false); }
 void BM_StreamReader_Presence(benchmark::State& state) { read_stream(state, true); }
+void BM_StreamReader_MessagesRaw(benchmark::State& state) {
+    read_stream(state, false, true);
+}
 BENCHMARK(BM_StreamReader_Messages)->Arg(512)->Arg(4096)->Arg(65536);
+BENCHMARK(BM_StreamReader_MessagesRaw)->Arg(512)->Arg(4096)->Arg(65536);
 BENCHMARK(BM_StreamReader_Presence)->Arg(4096);
 
 // One standalone element, as stored stanzas (offline queue) are read back.
