@@ -325,11 +325,12 @@ def main():
             server.prepare()
             if name in ("prosody", "ejabberd"):  # accounts through the running server
                 server.start()
+                check_open_files(server, accounts)
                 server.add_users(accounts, PASSWORD)
             else:
                 server.add_users(accounts, PASSWORD)
                 server.start()
-            check_open_files(server, accounts)
+                check_open_files(server, accounts)
             started = time.monotonic()
             results[name] = bench_server(args, server, sizes, work)
             report["servers"][name] = dict(server.describe(), elapsed_s=time.monotonic() - started,
