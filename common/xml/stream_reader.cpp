@@ -33,7 +33,14 @@ struct StreamReader::Impl {
     std::shared_ptr<SharedNames::Generation> names;  // the dictionary, when shared
     std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt;
     size_t names_added = 0;      // to the dictionary by what was fed, not by a woken header
-    std::vector<Element> stack;  // top-level element being built, then its open descendants
+    // The top-level element being built and its open descendants; the
+    // children completed so far of all of them, in document order; and for
+    // each open element, where its own children begin in `done`. An element
+    // takes its children in one piece when it ends: one allocation of the
+    // right size, where appending one by one grew the vector step by step.
+    std::vector<Element> stack;
+    std::vector<Node> done;
+    std::vector<size_t> first_child;
     size_t depth = 0;            // 0: before the stream element; 1: between stanzas
     size_t fed = 0;              // bytes given to this parser
     size_t boundary = 0;         // parser offset just after the last complete top-level item
@@ -187,7 +194,26 @@ struct StreamReader::Impl {
             return;
         }
         self.stack.push_back(std::move(e));
+        self.first_child.push_back(self.done.size());
         ++self.depth;
+    }
+
+    // Hands the element that just ended the children collected for it.
+    Element close_element() {
+        Element e = std::move(stack.back());
+        stack.pop_back();
+        const size_t first = first_child.back();
+        first_child.pop_back();
+        if (done.size() > first) {
+            auto& children = e.children();
+            children.reserve(done.size() - first);
+            children.insert(children.end(), std::make_move_iterator(done.begin() + first),
+                            std::make_move_iterator(done.end()));
+            done.erase(done.begin() + first, done.end());
+        }
+        // One large stanza should not leave its scratch space behind.
+        if (done.empty() && done.capacity() > 256) done = {};
+        return e;
     }
 
     static void on_end(void* ctx, const xmlChar* /*localname*/, const xmlChar* /*prefix*/,
@@ -206,8 +232,7 @@ struct StreamReader::Impl {
         while (!self.prefixes.empty() && self.prefixes.back().first > self.depth) {
             self.prefixes.pop_back();
         }
-        Element done = std::move(self.stack.back());
-        self.stack.pop_back();
+        Element element = self.close_element();
         if (self.depth == 1) {
             // The whole element may have arrived in one chunk: measure it here
             // as well as between chunks.
@@ -218,10 +243,10 @@ struct StreamReader::Impl {
             }
             std::string raw = self.raw_ok ? self.raw_between(self.boundary, end) : std::string();
             self.owner.events_.push_back(StreamEvent{
-                StreamEvent::Kind::kElement, std::move(done), {}, {}, {}, std::move(raw)});
+                StreamEvent::Kind::kElement, std::move(element), {}, {}, {}, std::move(raw)});
             self.boundary = end;
         } else {
-            self.stack.back().add_child(std::move(done));
+            self.done.push_back(Node{std::move(element)});
         }
     }
 
@@ -230,7 +255,13 @@ struct StreamReader::Impl {
         if (self.owner.failed_) return;
         std::string_view text(reinterpret_cast<const char*>(ch), static_cast<size_t>(len));
         if (self.depth >= 2) {
-            self.stack.back().add_text(text);
+            // Adjacent runs make one text child, as Element::add_text does.
+            if (text.empty()) return;
+            if (self.done.size() > self.first_child.back() && self.done.back().is_text()) {
+                self.done.back().text().append(text);
+            } else {
+                self.done.push_back(Node{std::string(text)});
+            }
             return;
         }
         // Between top-level elements only whitespace may appear (RFC 6120 §11.7).
@@ -477,9 +508,14 @@ void StreamReader::parse(std::string_view data) {
 }
 
 std::optional<StreamEvent> StreamReader::next() {
-    if (events_.empty()) return std::nullopt;
-    StreamEvent e = std::move(events_.front());
-    events_.pop_front();
+    if (events_head_ == events_.size()) return std::nullopt;
+    StreamEvent e = std::move(events_[events_head_++]);
+    if (events_head_ == events_.size()) {
+        events_.clear();
+        events_head_ = 0;
+        // A burst of many small stanzas should not leave its room behind.
+        if (events_.capacity() > 64) events_.shrink_to_fit();
+    }
     return e;
 }
 
@@ -490,6 +526,7 @@ bool StreamReader::hibernate() {
     // at most the whitespace that followed the last one.
     if (im.depth != 1 || im.fed - im.boundary > trailing_space_ || header_.empty()) return false;
     impl_.reset();
+    events_.shrink_to_fit();
     return true;
 }
 
@@ -515,6 +552,7 @@ void StreamReader::restart() {
     header_.clear();
     trailing_space_ = 0;
     events_.clear();
+    events_head_ = 0;
     failed_ = false;
     closed_ = false;
     opened_ = false;

@@ -9,11 +9,11 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "xml/element.hpp"
 #include "xml/shared_names.hpp"
@@ -106,7 +106,10 @@ private:
     std::unique_ptr<Impl> impl_;
     int utf8_needed_ = 0;  // continuation bytes still due
     unsigned char utf8_lo_ = 0x80, utf8_hi_ = 0xBF;  // range of the next one
-    std::deque<StreamEvent> events_;
+    // Events not yet handed out start at events_head_; the vector is
+    // emptied, keeping its room, whenever the last one is taken.
+    std::vector<StreamEvent> events_;
+    size_t events_head_ = 0;
     bool keep_raw_ = false;
     bool failed_ = false;
     bool closed_ = false;

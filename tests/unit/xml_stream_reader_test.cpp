@@ -85,6 +85,46 @@ TEST_CASE("byte-at-a-time feeding") {
     CHECK(evs[2].element.attr("type") == "probe");
 }
 
+TEST_CASE("children and text keep their order at every depth") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    auto evs = feed_all(r, kHeader +
+                               "<message><p>a<b>x<i>y</i>z</b>c<![CDATA[d]]><e/>f</p>"
+                               "<q/>g</message>");
+    REQUIRE(evs.size() == 2);
+    const auto& m = evs[1].element;
+    REQUIRE(m.children().size() == 3);
+    CHECK(m.children()[2].text() == "g");
+    const auto& p = m.children()[0].element();
+    REQUIRE(p.children().size() == 5);
+    CHECK(p.children()[0].text() == "a");
+    CHECK(p.children()[2].text() == "cd");  // adjacent runs, text and CDATA, are one
+    CHECK(p.children()[3].element().name() == "e");
+    CHECK(p.children()[4].text() == "f");
+    const auto& b = p.children()[1].element();
+    REQUIRE(b.children().size() == 3);
+    CHECK(b.children()[0].text() == "x");
+    CHECK(b.children()[1].element().text() == "y");
+    CHECK(b.children()[2].text() == "z");
+    CHECK(m.children()[1].element().empty());
+}
+
+TEST_CASE("events come out in order however taking and feeding interleave") {
+    StreamReader r({}, std::string(jng::ns::kClient));
+    std::string burst;
+    for (int i = 0; i < 300; ++i) burst += "<iq id='" + std::to_string(i) + "'/>";
+    r.feed(kHeader + burst);
+    REQUIRE(r.next()->kind == StreamEvent::Kind::kOpen);
+    int expected = 0;
+    for (int i = 0; i < 100; ++i) CHECK(r.next()->element.attr("id") == std::to_string(expected++));
+    // More arrives while 200 still wait.
+    r.feed("<iq id='300'/><iq id='301'/>");
+    while (auto ev = r.next()) CHECK(ev->element.attr("id") == std::to_string(expected++));
+    CHECK(expected == 302);
+    r.feed("<iq id='302'/>");
+    CHECK(r.next()->element.attr("id") == "302");
+    CHECK_FALSE(r.next());
+}
+
 TEST_CASE("content namespace maps to the canonical one") {
     StreamReader r({}, std::string(jng::ns::kServer));
     auto evs = feed_all(r,
