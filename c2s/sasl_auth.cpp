@@ -9,7 +9,7 @@
 
 namespace jng::c2s {
 
-using Status = sasl::Exchange::Status;
+using ExchangeStatus = sasl::Exchange::Status;
 
 void SaslAuth::handle(const xml::Element& e) {
     if (waiting_) {
@@ -51,16 +51,16 @@ void SaslAuth::handle(const xml::Element& e) {
 
 void SaslAuth::advance(sasl::Exchange::Step step) {
     switch (step.status) {
-        case Status::kChallenge: {
+        case ExchangeStatus::kChallenge: {
             xml::Element c("challenge", ns::kSasl);
             c.add_text(step.data);
             stream_.send(c);
             return;
         }
-        case Status::kSuccess: succeed(step.data); return;
-        case Status::kFailure: failure(step.condition, step.text); return;
-        case Status::kNeedCredentials: lookup_credentials(); return;
-        case Status::kNeedPasswordCheck: check_password(); return;
+        case ExchangeStatus::kSuccess: succeed(step.data); return;
+        case ExchangeStatus::kFailure: failure(step.condition, step.text); return;
+        case ExchangeStatus::kNeedCredentials: lookup_credentials(); return;
+        case ExchangeStatus::kNeedPasswordCheck: check_password(); return;
     }
 }
 

@@ -4,9 +4,14 @@
 
 #include <string_view>
 
+#include "ns.hpp"
+
 namespace jng::muc {
 
+// Extends the common namespaces: inside jng::muc, ns:: names this one first,
+// and every name of jng::ns stays in reach through it.
 namespace ns {
+using namespace jng::ns;
 constexpr std::string_view kMuc = "http://jabber.org/protocol/muc";                  // XEP-0045 §19.1
 constexpr std::string_view kMucUser = "http://jabber.org/protocol/muc#user";         // §19.4
 constexpr std::string_view kMucAdmin = "http://jabber.org/protocol/muc#admin";       // §19.2

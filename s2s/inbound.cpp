@@ -13,20 +13,11 @@
 
 namespace jng::s2s {
 
-namespace {
-
-Wire::Limits limits_of(const S2sConfig& c) {
-    return Wire::Limits{c.max_stanza_bytes, c.idle_timeout, c.keepalive, c.karma_rate,
-                        c.karma_burst};
-}
-
-}  // namespace
-
 InStream::InStream(Server& server, uint64_t id, std::unique_ptr<net::Stream> stream,
                    bool direct_tls)
     : server_(server),
       id_(id),
-      wire_(server.loop(), std::move(stream), limits_of(server.config()),
+      wire_(server.loop(), std::move(stream), wire_limits(server.config()),
             Wire::Handlers{{},
                            [this](const xml::StreamEvent& ev) { on_open(ev); },
                            [this](xml::Element&& e) { on_element(std::move(e)); },

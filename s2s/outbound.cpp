@@ -14,11 +14,6 @@ namespace jng::s2s {
 
 namespace {
 
-Wire::Limits limits_of(const S2sConfig& c) {
-    return Wire::Limits{c.max_stanza_bytes, c.idle_timeout, c.keepalive, c.karma_rate,
-                        c.karma_burst};
-}
-
 std::string_view to_string(OutConn::State s) {
     switch (s) {
         case OutConn::State::kConnecting: return "connecting";
@@ -50,7 +45,7 @@ OutConn::OutConn(OutRoute& route, Server& server, std::string local, std::string
                                        std::chrono::duration_cast<std::chrono::milliseconds>(
                                            server.config().connect_timeout));
     wire_ = std::make_unique<Wire>(
-        server.loop(), std::move(stream), limits_of(server.config()),
+        server.loop(), std::move(stream), wire_limits(server.config()),
         Wire::Handlers{[this] { connected(); },
                        [this](const xml::StreamEvent& ev) { on_open(ev); },
                        [this](xml::Element&& e) { on_element(std::move(e)); },

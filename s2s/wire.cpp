@@ -125,4 +125,9 @@ void Wire::on_data(std::string_view data) {
     }
 }
 
+Wire::Limits wire_limits(const S2sConfig& c) {
+    return Wire::Limits{c.max_stanza_bytes, c.idle_timeout, c.keepalive, c.karma_rate,
+                        c.karma_burst};
+}
+
 }  // namespace jng::s2s

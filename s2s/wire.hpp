@@ -14,6 +14,7 @@
 #include "net/loop.hpp"
 #include "net/stream.hpp"
 #include "ns.hpp"
+#include "s2s_config.hpp"
 #include "xml/element.hpp"
 #include "xml/serializer.hpp"
 #include "xml/stream_reader.hpp"
@@ -85,5 +86,8 @@ private:
     std::string out_;
     net::Lifeline lifeline_;
 };
+
+// The limits of every server stream, inbound or outbound.
+Wire::Limits wire_limits(const S2sConfig& config);
 
 }  // namespace jng::s2s

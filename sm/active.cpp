@@ -29,7 +29,7 @@ private:
             [owner, now = storage::unix_now()](storage::Driver& db) {
                 return db.active().set_if_absent(owner, now);
             },
-            [this, owner](Result<bool> recorded) {
+            [this, owner](const Result<bool>& recorded) {
                 if (!recorded) {
                     sm_->log().error("recording the first activity of {}: {}", owner,
                                      recorded.message());

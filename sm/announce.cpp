@@ -6,10 +6,10 @@
 // removes it. Announcements come from the domain, as normal messages.
 #include "announce.hpp"
 
-#include <chrono>
 
 #include "datetime.hpp"
 #include "module.hpp"
+#include "rows.hpp"
 #include "ns.hpp"
 #include "sm.hpp"
 #include "stanza.hpp"
@@ -47,12 +47,6 @@ namespace {
 // Announcements are for people: a few pages at most.
 constexpr size_t kMaxAnnouncementBytes = 64 * 1024;
 constexpr std::string_view kNick = "http://jabber.org/protocol/nick";  // XEP-0172
-
-int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 class AnnounceModule final : public Module {
 public:
@@ -138,7 +132,7 @@ private:
                   bool send_now) {
         sm_->storage().run(
             domain,
-            [domain, m, now = unix_now()](storage::Driver& db) -> Result<int64_t> {
+            [domain, m, now = storage::unix_now()](storage::Driver& db) -> Result<int64_t> {
                 auto previous = db.announce().motd(domain);
                 if (!previous) return previous.error();
                 const int64_t t = announce::next_time(

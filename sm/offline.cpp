@@ -73,7 +73,7 @@ private:
                 if (!pushed) return pushed.error();
                 return true;
             },
-            [this, original = p.stanza, owner](Result<bool> stored) {
+            [this, original = p.stanza, owner](const Result<bool>& stored) {
                 if (stored && *stored) return;
                 // Not stored: the sender hears about it (XEP-0160 §4).
                 if (!stored) sm_->log().error("storing a message for {}: {}", owner, stored.message());

@@ -77,7 +77,7 @@ using registration::Request;
 
 // The request without its payload: answers to a set never carry the
 // password back.
-xml::Element without_payload(const xml::Element& iq) {
+xml::Element without_query(const xml::Element& iq) {
     xml::Element copy = iq;
     copy.clear_children();
     copy.add("query", ns::kRegister);
@@ -128,7 +128,7 @@ private:
     }
 
     Verdict set(Packet& p) {
-        const xml::Element iq = without_payload(p.stanza);
+        const xml::Element iq = without_query(p.stanza);
         User* user = requester(p);
         if (!user) return error(iq, "service-unavailable");
         Request r =

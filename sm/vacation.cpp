@@ -8,6 +8,7 @@
 
 #include "datetime.hpp"
 #include "module.hpp"
+#include "rows.hpp"
 #include "ns.hpp"
 #include "sm.hpp"
 #include "stanza.hpp"
@@ -61,12 +62,6 @@ namespace {
 // Senders remembered per user and period: beyond, nobody new gets a reply
 // (the memory of a user who gets mail from the whole world stays bounded).
 constexpr size_t kMaxRemembered = 1000;
-
-int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 class VacationModule final : public Module {
 public:
@@ -225,7 +220,7 @@ private:
     }
 
     void answer(const std::string& owner, Entry& e, const Jid& sender, bool chat) {
-        if (!e.settings || !vacation::active(*e.settings, unix_now())) return;
+        if (!e.settings || !vacation::active(*e.settings, storage::unix_now())) return;
         const std::string bare = sender.bare_str();
         if (e.answered.count(bare)) return;
         if (e.answered.size() >= kMaxRemembered) {
@@ -252,7 +247,7 @@ private:
     // one wrote to for a while; they are read again when needed.
     void purge() {
         const auto now = std::chrono::steady_clock::now();
-        const int64_t unix = unix_now();
+        const int64_t unix = storage::unix_now();
         const auto ttl = sm_->config().user_cache_ttl;
         std::erase_if(entries_, [&](const auto& kv) {
             const Entry& e = kv.second;

@@ -53,7 +53,7 @@ namespace {
 
 // The request with its vCard left out: an error for a large vCard need not
 // carry it back (RFC 6120 §8.3.1 makes the payload optional).
-xml::Element without_payload(const xml::Element& iq) {
+xml::Element without_vcard(const xml::Element& iq) {
     xml::Element copy = iq;
     copy.clear_children();
     copy.add("vCard", ns::kVcard);
@@ -108,9 +108,9 @@ private:
     // §3.2: only the user sets their vCard (to their bare JID or without a
     // 'to'). The answer comes once it is stored.
     Verdict set(Packet& p) {
-        if (!p.user) return error(without_payload(p.stanza), "service-unavailable");
+        if (!p.user) return error(without_vcard(p.stanza), "service-unavailable");
         if (p.from.bare() != p.user->jid) {
-            return error(without_payload(p.stanza), "forbidden", "only its owner sets a vCard");
+            return error(without_vcard(p.stanza), "forbidden", "only its owner sets a vCard");
         }
         const xml::Element& card = *p.stanza.child("vCard", ns::kVcard);
         const std::string owner = p.user->jid.str();
@@ -124,7 +124,7 @@ private:
             return Verdict::kHandled;
         }
         auto text = vcard::to_stored(card, sm_->config().vcard_max_bytes);
-        if (!text) return error(without_payload(p.stanza), "not-acceptable", text.message());
+        if (!text) return error(without_vcard(p.stanza), "not-acceptable", text.message());
         store(p.stanza, owner, [owner, text = std::move(*text)](storage::Driver& db) {
             return db.vcard().put(owner, text);
         });
@@ -134,7 +134,7 @@ private:
     template <class Op>
     void store(const xml::Element& iq, const std::string& owner, Op op) {
         sm_->storage().run(
-            owner, std::move(op), [this, iq = without_payload(iq), owner](Status st) {
+            owner, std::move(op), [this, iq = without_vcard(iq), owner](Status st) {
                 if (!st) {
                     sm_->log().error("storing the vCard of {}: {}", owner, st.message());
                     sm_->route(stanza::error_reply(iq, "internal-server-error"));

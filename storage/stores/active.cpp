@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kTable = "active";
+constexpr std::string_view kActiveTable = "active";
 
 }  // namespace
 
@@ -16,7 +16,7 @@ Result<std::optional<int64_t>> Active::get(std::string_view owner) {
     if (rows->empty()) return std::optional<int64_t>();
     auto time = (*rows)[0].integer(0);
     if (!time) return time.error();
-    if (auto s = check_time("\"time\"", *time); !s) return corrupt(kTable, s.message());
+    if (auto s = check_time("\"time\"", *time); !s) return corrupt(kActiveTable, s.message());
     return std::optional<int64_t>(*time);
 }
 

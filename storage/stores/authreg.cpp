@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kTable = "authreg";
+constexpr std::string_view kAuthregTable = "authreg";
 
 // Columns first..first+3 of the SELECT below.
 Result<ScramCredential> read_credential(const SqlRow& r, int first, sasl::Hash hash,
@@ -15,7 +15,7 @@ Result<ScramCredential> read_credential(const SqlRow& r, int first, sasl::Hash h
     auto iterations = r.integer(first);
     if (!iterations) return iterations.error();
     auto checked = iterations_from_column(iterations_column, *iterations);
-    if (!checked) return corrupt(kTable, checked.message());
+    if (!checked) return corrupt(kAuthregTable, checked.message());
     c.iterations = *checked;
     auto salt = r.text(first + 1);
     if (!salt) return salt.error();
@@ -26,7 +26,7 @@ Result<ScramCredential> read_credential(const SqlRow& r, int first, sasl::Hash h
     c.salt = std::move(*salt);
     c.stored_key = std::move(*stored);
     c.server_key = std::move(*server);
-    if (auto s = check_credential(hash, c); !s) return corrupt(kTable, s.message());
+    if (auto s = check_credential(hash, c); !s) return corrupt(kAuthregTable, s.message());
     return c;
 }
 

@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kTable = "disco-items";
+constexpr std::string_view kDiscoItemsTable = "disco-items";
 
 }  // namespace
 
@@ -30,7 +30,7 @@ Result<std::vector<DiscoItem>> DiscoItems::items(std::string_view domain) {
         auto node = row.text(2);
         if (!node) return node.error();
         DiscoItem item{std::move(*jid), std::move(*name), std::move(*node)};
-        if (auto s = check_disco_item(item); !s) return corrupt(kTable, s.message());
+        if (auto s = check_disco_item(item); !s) return corrupt(kDiscoItemsTable, s.message());
         items.push_back(std::move(item));
     }
     return items;

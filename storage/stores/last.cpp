@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kTable = "logout";
+constexpr std::string_view kLastTable = "logout";
 
 }  // namespace
 
@@ -18,7 +18,7 @@ Result<std::optional<LastLogout>> Last::get(std::string_view owner) {
     auto row = (*rows)[0];
     auto time = row.integer(0);
     if (!time) return time.error();
-    if (auto s = check_time("\"time\"", *time); !s) return corrupt(kTable, s.message());
+    if (auto s = check_time("\"time\"", *time); !s) return corrupt(kLastTable, s.message());
     auto status = row.text(1);
     if (!status) return status.error();
     return std::optional<LastLogout>(LastLogout{*time, std::move(*status)});

@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kItems = "privacy-items";
+constexpr std::string_view kPrivacyItems = "privacy-items";
 constexpr std::string_view kDefault = "privacy-default";
 
 #define JNG_PRIVACY_COLUMNS R"("type", "value", "deny", "order", "block")"
@@ -18,7 +18,7 @@ Result<PrivacyItem> read_item(const SqlRow& r, int first) {
     auto type_text = r.optional_text(first);
     if (!type_text) return type_text.error();
     auto type = privacy_type_from_column(*type_text);
-    if (!type) return corrupt(kItems, type.message());
+    if (!type) return corrupt(kPrivacyItems, type.message());
     item.type = *type;
 
     auto value = r.optional_text(first + 1);
@@ -28,20 +28,20 @@ Result<PrivacyItem> read_item(const SqlRow& r, int first) {
     auto deny = r.integer(first + 2);
     if (!deny) return deny.error();
     auto denied = flag_from_column("deny", *deny);
-    if (!denied) return corrupt(kItems, denied.message());
+    if (!denied) return corrupt(kPrivacyItems, denied.message());
     item.allow = !*denied;
 
     auto order_value = r.integer(first + 3);
     if (!order_value) return order_value.error();
     auto order = privacy_order_from_column(*order_value);
-    if (!order) return corrupt(kItems, order.message());
+    if (!order) return corrupt(kPrivacyItems, order.message());
     item.order = *order;
 
     auto block = r.integer(first + 4);
     if (!block) return block.error();
-    if (auto s = privacy_block_from_column(*block, item); !s) return corrupt(kItems, s.message());
+    if (auto s = privacy_block_from_column(*block, item); !s) return corrupt(kPrivacyItems, s.message());
 
-    if (auto s = check_privacy_item(item); !s) return corrupt(kItems, s.message());
+    if (auto s = check_privacy_item(item); !s) return corrupt(kPrivacyItems, s.message());
     return item;
 }
 
@@ -63,7 +63,7 @@ Result<std::vector<PrivacyList>> Privacy::lists(std::string_view owner) {
         auto row = (*rows)[i];
         auto name = row.text(0);
         if (!name) return name.error();
-        if (name->empty()) return corrupt(kItems, "empty \"list\"");
+        if (name->empty()) return corrupt(kPrivacyItems, "empty \"list\"");
         auto item = read_item(row, 1);
         if (!item) return item.error();
         // Rows come grouped by list: a new name starts a new list.

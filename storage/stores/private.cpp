@@ -7,7 +7,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kTable = "private";
+constexpr std::string_view kPrivateTable = "private";
 
 }  // namespace
 
@@ -18,7 +18,7 @@ Result<std::optional<std::string>> Private::get(std::string_view owner, std::str
     if (rows->empty()) return std::optional<std::string>();
     auto xml = (*rows)[0].text(0);
     if (!xml) return xml.error();
-    if (auto s = check_document("\"xml\"", *xml); !s) return corrupt(kTable, s.message());
+    if (auto s = check_document("\"xml\"", *xml); !s) return corrupt(kPrivateTable, s.message());
     return std::optional<std::string>(std::move(*xml));
 }
 

@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kTable = "queue";
+constexpr std::string_view kQueueTable = "queue";
 
 }  // namespace
 
@@ -34,10 +34,10 @@ Result<std::vector<QueuedStanza>> Queue::items(std::string_view owner) {
     for (size_t i = 0; i < rows->size(); ++i) {
         auto seq = (*rows)[i].integer(0);
         if (!seq) return seq.error();
-        if (*seq <= 0) return corrupt(kTable, "\"object-sequence\" " + std::to_string(*seq));
+        if (*seq <= 0) return corrupt(kQueueTable, "\"object-sequence\" " + std::to_string(*seq));
         auto xml = (*rows)[i].text(1);
         if (!xml) return xml.error();
-        if (xml->empty()) return corrupt(kTable, "empty \"xml\"");
+        if (xml->empty()) return corrupt(kQueueTable, "empty \"xml\"");
         out.push_back(QueuedStanza{*seq, std::move(*xml)});
     }
     return out;

@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kItems = "roster-items";
+constexpr std::string_view kRosterItems = "roster-items";
 constexpr std::string_view kGroups = "roster-groups";
 
 #define JNG_ITEM_COLUMNS R"("jid", "name", "to", "from", "ask", "approved", "pending-in", "hidden")"
@@ -20,7 +20,7 @@ Result<bool> read_flag(const SqlRow& r, int column, std::string_view name) {
     auto v = r.integer(column);
     if (!v) return v.error();
     auto flag = flag_from_column(name, *v);
-    if (!flag) return corrupt(kItems, flag.message());
+    if (!flag) return corrupt(kRosterItems, flag.message());
     return *flag;
 }
 
@@ -29,7 +29,7 @@ Result<RosterItem> read_item(const SqlRow& r) {
     RosterItem item;
     auto jid = r.text(0);
     if (!jid) return jid.error();
-    if (jid->empty()) return corrupt(kItems, "empty \"jid\"");
+    if (jid->empty()) return corrupt(kRosterItems, "empty \"jid\"");
     item.jid = std::move(*jid);
     auto name = r.text(1);
     if (!name) return name.error();
@@ -42,7 +42,7 @@ Result<RosterItem> read_item(const SqlRow& r) {
     auto ask_value = r.integer(4);
     if (!ask_value) return ask_value.error();
     auto ask = ask_from_column(*ask_value);
-    if (!ask) return corrupt(kItems, ask.message());
+    if (!ask) return corrupt(kRosterItems, ask.message());
     auto approved = read_flag(r, 5, "approved");
     if (!approved) return approved.error();
     auto pending_in = r.optional_text(6);

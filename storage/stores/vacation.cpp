@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kTable = "vacation-settings";
+constexpr std::string_view kVacationTable = "vacation-settings";
 
 }  // namespace
 
@@ -24,7 +24,7 @@ Result<std::optional<Vacation>> VacationSettings::get(std::string_view owner) {
     auto message = row.text(2);
     if (!message) return message.error();
     Vacation vacation{*start, *end, std::move(*message)};
-    if (auto s = check_vacation(vacation); !s) return corrupt(kTable, s.message());
+    if (auto s = check_vacation(vacation); !s) return corrupt(kVacationTable, s.message());
     return std::optional<Vacation>(std::move(vacation));
 }
 

@@ -6,7 +6,7 @@
 namespace jng::storage::stores {
 namespace {
 
-constexpr std::string_view kTable = "vcard";
+constexpr std::string_view kVcardTable = "vcard";
 
 }  // namespace
 
@@ -16,7 +16,7 @@ Result<std::optional<std::string>> Vcard::get(std::string_view owner) {
     if (rows->empty()) return std::optional<std::string>();
     auto xml = (*rows)[0].text(0);
     if (!xml) return xml.error();
-    if (auto s = check_document("\"xml\"", *xml); !s) return corrupt(kTable, s.message());
+    if (auto s = check_document("\"xml\"", *xml); !s) return corrupt(kVcardTable, s.message());
     return std::optional<std::string>(std::move(*xml));
 }
 
