@@ -13,21 +13,21 @@ using std::chrono::seconds;
 
 namespace {
 
-constexpr std::string_view kRoom = "coven@chat.shakespeare.lit";
+constexpr std::string_view kHistoryRoom = "coven@chat.shakespeare.lit";
 
 xml::Element message(std::string_view body) {
     xml::Element m("message", jng::ns::kClient);
-    m.set_attr("from", std::string(kRoom) + "/firstwitch");
+    m.set_attr("from", std::string(kHistoryRoom) + "/firstwitch");
     m.set_attr("type", "groupchat");
     m.add_text_child("body", body);
     return m;
 }
 
 // Five messages, one every ten seconds from t0: "m0" … "m4".
-struct Fixture {
-    Fixture() {
+struct FiveMessages {
+    FiveMessages() {
         for (int i = 0; i < 5; ++i) {
-            history.add(message("m" + std::to_string(i)), t0 + seconds(10 * i), kRoom);
+            history.add(message("m" + std::to_string(i)), t0 + seconds(10 * i), kHistoryRoom);
         }
     }
     std::vector<std::string> bodies(const HistoryRequest& r, TimePoint now) const {
@@ -45,12 +45,12 @@ using Bodies = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("muc history: without limits, everything kept, oldest first", "[muc][history]") {
-    Fixture f;
+    FiveMessages f;
     CHECK(f.bodies({}, f.now) == Bodies{"m0", "m1", "m2", "m3", "m4"});
 }
 
 TEST_CASE("muc history: maxstanzas", "[muc][history]") {
-    Fixture f;
+    FiveMessages f;
     HistoryRequest r;
     r.max_stanzas = 2;
     CHECK(f.bodies(r, f.now) == Bodies{"m3", "m4"});
@@ -61,11 +61,11 @@ TEST_CASE("muc history: maxstanzas", "[muc][history]") {
 }
 
 TEST_CASE("muc history: maxchars counts whole stanzas as sent", "[muc][history]") {
-    Fixture f;
+    FiveMessages f;
     const auto all = f.history.select({}, f.now);
     REQUIRE(all.size() == 5);
     // The count is of the stanza with its <delay/>, in characters.
-    const std::string sent = xml::to_string(History::delayed(*all.back(), kRoom));
+    const std::string sent = xml::to_string(History::delayed(*all.back(), kHistoryRoom));
     CHECK(all.back()->chars == sent.size());
     HistoryRequest r;
     r.max_chars = 0;
@@ -79,14 +79,14 @@ TEST_CASE("muc history: maxchars counts whole stanzas as sent", "[muc][history]"
 
     // Characters, not bytes.
     History h;
-    h.add(message("日本語"), f.t0, kRoom);
-    h.add(message("abc"), f.t0, kRoom);
+    h.add(message("日本語"), f.t0, kHistoryRoom);
+    h.add(message("abc"), f.t0, kHistoryRoom);
     const auto both = h.select({}, f.now);
     CHECK(both[0]->chars == both[1]->chars);
 }
 
 TEST_CASE("muc history: seconds and since", "[muc][history]") {
-    Fixture f;  // messages at t0+0, 10, 20, 30, 40; now is t0+45
+    FiveMessages f;  // messages at t0+0, 10, 20, 30, 40; now is t0+45
     HistoryRequest r;
     r.seconds = seconds(20);
     CHECK(f.bodies(r, f.now) == Bodies{"m3", "m4"});
@@ -105,7 +105,7 @@ TEST_CASE("muc history: seconds and since", "[muc][history]") {
 }
 
 TEST_CASE("muc history: several limits together send the least", "[muc][history]") {
-    Fixture f;
+    FiveMessages f;
     HistoryRequest r;
     r.max_stanzas = 3;
     r.seconds = seconds(20);
@@ -119,23 +119,23 @@ TEST_CASE("muc history: several limits together send the least", "[muc][history]
 }
 
 TEST_CASE("muc history: capacity keeps the newest", "[muc][history]") {
-    Fixture f;
+    FiveMessages f;
     f.history.set_capacity(3);
     CHECK(f.bodies({}, f.now) == Bodies{"m2", "m3", "m4"});
-    f.history.add(message("m5"), f.now, kRoom);
+    f.history.add(message("m5"), f.now, kHistoryRoom);
     CHECK(f.bodies({}, f.now) == Bodies{"m3", "m4", "m5"});
     History none(0);
-    none.add(message("x"), f.now, kRoom);
+    none.add(message("x"), f.now, kHistoryRoom);
     CHECK(none.size() == 0);
 }
 
 TEST_CASE("muc history: sent with a delay from the room (XEP-0203)", "[muc][history]") {
-    Fixture f;
+    FiveMessages f;
     const auto all = f.history.select({}, f.now);
-    const xml::Element sent = History::delayed(*all.front(), kRoom);
+    const xml::Element sent = History::delayed(*all.front(), kHistoryRoom);
     const xml::Element* delay = sent.child("delay", jng::ns::kDelay);
     REQUIRE(delay);
-    CHECK(delay->attr("from") == kRoom);
+    CHECK(delay->attr("from") == kHistoryRoom);
     CHECK(delay->attr("stamp") == "2001-09-09T01:46:40Z");
     CHECK(sent.child_text("body") == "m0");
     CHECK(all.front()->message.child("delay", jng::ns::kDelay) == nullptr);  // kept without

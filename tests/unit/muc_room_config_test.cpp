@@ -7,21 +7,16 @@
 #include "room_config.hpp"
 #include "xml/serializer.hpp"
 #include "xml/stream_reader.hpp"
+#include "xml_reader_util.hpp"
 
 using namespace jng;
 using namespace jng::muc;
+using jng::test::must_parse;
 
 namespace {
 
 const ConfigLimits kLimits{200, 100};
 
-xml::Element parse(std::string_view text) {
-    std::string why;
-    auto e = xml::parse_element(text, &why);
-    INFO(why);
-    REQUIRE(e.has_value());
-    return *e;
-}
 
 // The values of one field of a form.
 std::vector<std::string> values(const xml::Element& form, std::string_view var) {
@@ -72,7 +67,7 @@ TEST_CASE("muc config: a submission reads back as the configuration it was made 
         const xml::Element submitted = to_form(c, FormKind::kSubmit, kLimits);
         CHECK(submitted.attr("type") == "submit");
         // Through text, as storage keeps it.
-        const xml::Element reread = parse(xml::to_string(submitted));
+        const xml::Element reread = must_parse(xml::to_string(submitted));
         auto back = apply_form(RoomConfig{}, reread, kLimits);
         INFO((back ? std::string() : back.message()));
         REQUIRE(back.ok());
@@ -119,7 +114,7 @@ TEST_CASE("muc config: the form an owner fills in", "[muc][config]") {
 }
 
 TEST_CASE("muc config: a submission may carry only what changes", "[muc][config]") {
-    const xml::Element form = parse(
+    const xml::Element form = must_parse(
         "<x xmlns='jabber:x:data' type='submit'>"
         "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>"
         "<field var='muc#roomconfig_membersonly'><value>1</value></field>"
@@ -138,7 +133,7 @@ TEST_CASE("muc config: a submission may carry only what changes", "[muc][config]
     CHECK(*c == expected);
 
     // An empty submission (an instant room, §10.1.2) changes nothing.
-    auto instant = apply_form(base, parse("<x xmlns='jabber:x:data' type='submit'/>"), kLimits);
+    auto instant = apply_form(base, must_parse("<x xmlns='jabber:x:data' type='submit'/>"), kLimits);
     REQUIRE(instant.ok());
     CHECK(*instant == base);
 }
@@ -165,7 +160,7 @@ TEST_CASE("muc config: the password and its switch", "[muc][config]") {
     locked.password = "old";
     auto off = apply_form(
         locked,
-        parse("<x xmlns='jabber:x:data' type='submit'><field "
+        must_parse("<x xmlns='jabber:x:data' type='submit'><field "
               "var='muc#roomconfig_passwordprotectedroom'><value>0</value></field></x>"),
         kLimits);
     REQUIRE(off.ok());
@@ -194,18 +189,18 @@ TEST_CASE("muc config: values that are not acceptable name their field", "[muc][
     for (const auto& [fields, name] : bad) {
         INFO(fields);
         auto c = apply_form(RoomConfig{},
-                            parse("<x xmlns='jabber:x:data' type='submit'>" + fields + "</x>"),
+                            must_parse("<x xmlns='jabber:x:data' type='submit'>" + fields + "</x>"),
                             kLimits);
         REQUIRE_FALSE(c.ok());
         CHECK(c.message().find(name) != std::string::npos);
     }
-    CHECK_FALSE(apply_form(RoomConfig{}, parse("<x xmlns='jabber:x:data' type='form'/>"), kLimits)
+    CHECK_FALSE(apply_form(RoomConfig{}, must_parse("<x xmlns='jabber:x:data' type='form'/>"), kLimits)
                     .ok());
-    CHECK_FALSE(apply_form(RoomConfig{}, parse("<x xmlns='urn:other' type='submit'/>"), kLimits)
+    CHECK_FALSE(apply_form(RoomConfig{}, must_parse("<x xmlns='urn:other' type='submit'/>"), kLimits)
                     .ok());
     // "none" and an empty value mean the service's limit.
     auto none = apply_form(unusual(),
-                           parse("<x xmlns='jabber:x:data' type='submit'><field "
+                           must_parse("<x xmlns='jabber:x:data' type='submit'><field "
                                  "var='muc#roomconfig_maxusers'><value>none</value></field></x>"),
                            kLimits);
     REQUIRE(none.ok());

@@ -28,7 +28,7 @@ storage::MucRoom room_named(std::string name, std::string subject = "") {
     return r;
 }
 
-struct Fixture {
+struct StoreFixture {
     SqliteBackend backend;
     net::Loop loop;
     Log log{"muc-test", LogLevel::kError};
@@ -43,7 +43,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("muc room store: a waiter hears once the room is in the database", "[muc][store]") {
-    Fixture f;
+    StoreFixture f;
     std::vector<Row> seen;
     int answers = 0;
     f.store.save(kService, room_named("lobby", "hello"), [&](const Status& s) {
@@ -59,7 +59,7 @@ TEST_CASE("muc room store: a waiter hears once the room is in the database", "[m
 
 TEST_CASE("muc room store: a later write of the room answers the earlier waiters",
           "[muc][store]") {
-    Fixture f;
+    StoreFixture f;
     std::vector<std::string> order;
     f.store.save(kService, room_named("lobby", "one"), [&](const Status& s) {
         CHECK(s.ok());
@@ -83,7 +83,7 @@ TEST_CASE("muc room store: a later write of the room answers the earlier waiters
 }
 
 TEST_CASE("muc room store: a refused write is reported and retried", "[muc][store]") {
-    Fixture f;
+    StoreFixture f;
     connect(*f.backend.factory());  // the file and its schema, for the trigger
     f.backend.refuse_insert("muc-rooms", "subject");
     std::vector<Status> answers;

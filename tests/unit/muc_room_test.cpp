@@ -8,6 +8,7 @@
 #include "room.hpp"
 #include "stanza.hpp"
 #include "xml/stream_reader.hpp"
+#include "xml_reader_util.hpp"
 
 using namespace jng;
 using namespace jng::muc;
@@ -44,13 +45,10 @@ public:
     Log logger{"test", LogLevel::kError};
 };
 
-xml::Element parse(std::string_view text) {
-    std::string why;
-    auto e = xml::parse_element(text, &why);
-    INFO(why);
-    REQUIRE(e.has_value());
-    e->set_ns(std::string(jng::ns::kClient));
-    return *e;
+xml::Element client_stanza(std::string_view text) {
+    xml::Element e = jng::test::must_parse(text);
+    e.set_ns(std::string(jng::ns::kClient));
+    return e;
 }
 
 Jid as_jid(std::string_view text) { return Jid::parse(text).value(); }
@@ -64,7 +62,7 @@ struct Harness {
                            "' to='" + std::string(kRoom) + "/" + std::string(nick) + "'";
         if (!type.empty()) text += " type='" + std::string(type) + "'";
         text += ">" + std::string(extra) + "</presence>";
-        const xml::Element p = parse(text);
+        const xml::Element p = client_stanza(text);
         room.handle_presence(p, as_jid(from), as_jid(p.attr("to")));
     }
     void join(std::string_view from, std::string_view nick, std::string_view extra = {}) {
@@ -72,18 +70,18 @@ struct Harness {
     }
     // As the router delivers them: with the sender's address.
     void message(std::string_view from, std::string_view xml) {
-        xml::Element m = parse(xml);
+        xml::Element m = client_stanza(xml);
         m.set_attr("from", from);
         room.handle_message(m, as_jid(from), as_jid(m.attr("to")));
     }
     void iq(std::string_view from, std::string_view xml) {
-        xml::Element i = parse(xml);
+        xml::Element i = client_stanza(xml);
         i.set_attr("from", from);
         room.handle_iq(i, as_jid(from), as_jid(i.attr("to")));
     }
     // The owner creates the room and makes it an instant room (§10.1.2).
     void instant(std::string_view owner = kCrone, std::string_view nick = "firstwitch") {
-        const xml::Element p = parse("<presence xmlns='jabber:client' from='" + std::string(owner) +
+        const xml::Element p = client_stanza("<presence xmlns='jabber:client' from='" + std::string(owner) +
                                      "' to='" + std::string(kRoom) + "/" + std::string(nick) +
                                      "'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
         room.create(p, as_jid(owner), std::string(nick));
@@ -121,7 +119,7 @@ using Codes = std::vector<std::string>;
 
 TEST_CASE("muc room: creating a room, locked until configured (§10.1)", "[muc][room]") {
     Harness h;
-    const xml::Element p = parse("<presence xmlns='jabber:client' from='" + std::string(kCrone) +
+    const xml::Element p = client_stanza("<presence xmlns='jabber:client' from='" + std::string(kCrone) +
                                  "' to='coven@chat.shakespeare.lit/firstwitch'>"
                                  "<x xmlns='http://jabber.org/protocol/muc'/></presence>");
     h.room.create(p, as_jid(kCrone), "firstwitch");

@@ -7,6 +7,7 @@
 #include "privacy_rules.hpp"
 #include "xml/serializer.hpp"
 #include "xml/stream_reader.hpp"
+#include "xml_reader_util.hpp"
 
 using jng::sm::allows;
 using jng::sm::covers;
@@ -23,12 +24,6 @@ using jng::storage::PrivacyList;
 using jng::storage::RosterItem;
 
 namespace {
-
-jng::xml::Element element(const std::string& xml) {
-    auto e = jng::xml::parse_element(xml);
-    REQUIRE(e);
-    return *e;
-}
 
 PrivacyItem jid_item(std::string value, bool allow, uint32_t order) {
     PrivacyItem i;
@@ -57,7 +52,7 @@ RosterItem contact(std::string jid, bool to, bool from, std::vector<std::string>
 
 // A <list/> as a client would send it.
 jng::sm::ParsedList parsed(const std::string& items) {
-    return parse_list(element("<list xmlns='jabber:iq:privacy' name='l'>" + items + "</list>"));
+    return parse_list(jng::test::must_parse("<list xmlns='jabber:iq:privacy' name='l'>" + items + "</list>"));
 }
 
 std::string problem_of(const std::string& items) {
@@ -189,26 +184,26 @@ TEST_CASE("the fall-through item matches everyone; without one, allow") {
 }
 
 TEST_CASE("what kind of traffic a stanza is, each way") {
-    CHECK(traffic_of(element("<message xmlns='jabber:client'/>"), Direction::kIn) ==
+    CHECK(traffic_of(jng::test::must_parse("<message xmlns='jabber:client'/>"), Direction::kIn) ==
           Traffic::kMessage);
-    CHECK(traffic_of(element("<iq xmlns='jabber:client' type='get'/>"), Direction::kIn) ==
+    CHECK(traffic_of(jng::test::must_parse("<iq xmlns='jabber:client' type='get'/>"), Direction::kIn) ==
           Traffic::kIq);
-    CHECK(traffic_of(element("<presence xmlns='jabber:client'/>"), Direction::kIn) ==
+    CHECK(traffic_of(jng::test::must_parse("<presence xmlns='jabber:client'/>"), Direction::kIn) ==
           Traffic::kPresenceIn);
-    CHECK(traffic_of(element("<presence xmlns='jabber:client' type='unavailable'/>"),
+    CHECK(traffic_of(jng::test::must_parse("<presence xmlns='jabber:client' type='unavailable'/>"),
                      Direction::kIn) == Traffic::kPresenceIn);
     // Subscriptions and probes are not notifications (§2.10).
     for (const char* type : {"subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe"}) {
-        const auto p = element(std::string("<presence xmlns='jabber:client' type='") + type + "'/>");
+        const auto p = jng::test::must_parse(std::string("<presence xmlns='jabber:client' type='") + type + "'/>");
         CHECK(traffic_of(p, Direction::kIn) == Traffic::kOther);
         CHECK(traffic_of(p, Direction::kOut) == Traffic::kOther);
     }
-    CHECK(traffic_of(element("<presence xmlns='jabber:client'/>"), Direction::kOut) ==
+    CHECK(traffic_of(jng::test::must_parse("<presence xmlns='jabber:client'/>"), Direction::kOut) ==
           Traffic::kPresenceOut);
     // Item kinds name inbound messages and iq only.
-    CHECK(traffic_of(element("<message xmlns='jabber:client'/>"), Direction::kOut) ==
+    CHECK(traffic_of(jng::test::must_parse("<message xmlns='jabber:client'/>"), Direction::kOut) ==
           Traffic::kOther);
-    CHECK(traffic_of(element("<iq xmlns='jabber:client' type='set'/>"), Direction::kOut) ==
+    CHECK(traffic_of(jng::test::must_parse("<iq xmlns='jabber:client' type='set'/>"), Direction::kOut) ==
           Traffic::kOther);
 }
 
@@ -310,7 +305,7 @@ TEST_CASE("malformed items are refused") {
     CHECK(problem_of("<item action='allow' order='1'><message xmlns='other'/></item>") ==
           "bad-request");
     CHECK(problem_of("<rule action='allow' order='1'/>") == "bad-request");
-    CHECK(parse_list(element("<list xmlns='jabber:iq:privacy'><item action='allow' order='1'/>"
+    CHECK(parse_list(jng::test::must_parse("<list xmlns='jabber:iq:privacy'><item action='allow' order='1'/>"
                              "</list>"))
               .problem->condition == "bad-request");
     std::string many;

@@ -8,20 +8,17 @@
 #include "vacation.hpp"
 #include "xml/serializer.hpp"
 #include "xml/stream_reader.hpp"
+#include "xml_reader_util.hpp"
 
 using jng::sm::format_datetime;
 using jng::sm::format_tzo;
 using jng::sm::parse_datetime;
+using jng::test::must_parse;
 namespace announce = jng::sm::announce;
 namespace vacation = jng::sm::vacation;
 
 namespace {
 
-jng::xml::Element xml(std::string_view text) {
-    auto e = jng::xml::parse_element(text);
-    REQUIRE(e);
-    return *e;
-}
 
 // 2003-07-06T10:30:00Z, XEP-0109's example day.
 constexpr int64_t kJuly6 = 1057487400;
@@ -122,7 +119,7 @@ TEST_CASE("a vacation period runs from its start until before its end") {
 }
 
 TEST_CASE("a vacation set with start, end and message") {
-    auto r = vacation::read_request(xml(
+    auto r = vacation::read_request(must_parse(
         "<query xmlns='http://jabber.org/protocol/vacation'>"
         "<start>2003-07-06T10:30:00Z</start><end>2003-07-13T20:30:00+10:00</end>"
         "<message>I'm on vacation.</message></query>"));
@@ -134,19 +131,19 @@ TEST_CASE("a vacation set with start, end and message") {
 }
 
 TEST_CASE("empty or absent start and end leave the period open") {
-    auto r = vacation::read_request(xml("<query xmlns='http://jabber.org/protocol/vacation'>"
+    auto r = vacation::read_request(must_parse("<query xmlns='http://jabber.org/protocol/vacation'>"
                                         "<start/><end/><message>away</message></query>"));
     REQUIRE(r);
     REQUIRE(*r);
     CHECK(**r == jng::storage::Vacation{0, 0, "away"});
     r = vacation::read_request(
-        xml("<query xmlns='http://jabber.org/protocol/vacation'><message>away</message></query>"));
+        must_parse("<query xmlns='http://jabber.org/protocol/vacation'><message>away</message></query>"));
     REQUIRE(r);
     CHECK(**r == jng::storage::Vacation{0, 0, "away"});
 }
 
 TEST_CASE("an empty vacation query removes the settings") {
-    auto r = vacation::read_request(xml("<query xmlns='http://jabber.org/protocol/vacation'/>"));
+    auto r = vacation::read_request(must_parse("<query xmlns='http://jabber.org/protocol/vacation'/>"));
     REQUIRE(r);
     CHECK_FALSE(*r);
 }
@@ -173,11 +170,11 @@ TEST_CASE("vacation sets that are refused") {
              "</message></query>",
          }) {
         INFO(bad);
-        auto r = vacation::read_request(xml(bad));
+        auto r = vacation::read_request(must_parse(bad));
         CHECK_FALSE(r);
     }
     const std::string long_message(vacation::kMaxMessageBytes + 1, 'x');
-    auto r = vacation::read_request(xml("<query xmlns='http://jabber.org/protocol/vacation'>"
+    auto r = vacation::read_request(must_parse("<query xmlns='http://jabber.org/protocol/vacation'>"
                                         "<message>" + long_message + "</message></query>"));
     CHECK_FALSE(r);
 }

@@ -12,8 +12,10 @@
 #include "vcard.hpp"
 #include "xml/serializer.hpp"
 #include "xml/stream_reader.hpp"
+#include "xml_reader_util.hpp"
 
 using jng::storage::DiscoItem;
+using jng::test::must_parse;
 namespace vcard = jng::sm::vcard;
 namespace private_xml = jng::sm::private_xml;
 namespace last = jng::sm::last;
@@ -22,11 +24,6 @@ namespace disco = jng::sm::disco;
 
 namespace {
 
-jng::xml::Element xml(std::string_view text) {
-    auto e = jng::xml::parse_element(text);
-    REQUIRE(e);
-    return *e;
-}
 
 }  // namespace
 
@@ -34,7 +31,7 @@ jng::xml::Element xml(std::string_view text) {
 
 TEST_CASE("a vCard is stored as the client set it, and read back the same") {
     const auto card =
-        xml("<vCard xmlns='vcard-temp'><FN>Juliet</FN><EMAIL><HOME/>"
+        must_parse("<vCard xmlns='vcard-temp'><FN>Juliet</FN><EMAIL><HOME/>"
             "<USERID>j@example.com</USERID></EMAIL><EMAIL><WORK/>"
             "<USERID>c@example.com</USERID></EMAIL>"
             "<x xmlns='urn:example:ext'>kept</x></vCard>");
@@ -48,7 +45,7 @@ TEST_CASE("a vCard is stored as the client set it, and read back the same") {
 
 TEST_CASE("a vCard over the limit is refused with its size") {
     const auto card =
-        xml("<vCard xmlns='vcard-temp'><FN>" + std::string(200, 'x') + "</FN></vCard>");
+        must_parse("<vCard xmlns='vcard-temp'><FN>" + std::string(200, 'x') + "</FN></vCard>");
     auto refused = vcard::to_stored(card, 100);
     REQUIRE_FALSE(refused);
     CHECK(refused.message().find("at most 100") != std::string::npos);
@@ -66,10 +63,10 @@ TEST_CASE("a damaged vCard row is an error, not a vCard") {
 }
 
 TEST_CASE("an empty vCard holds no element and no text") {
-    CHECK(vcard::is_empty(xml("<vCard xmlns='vcard-temp'/>")));
-    CHECK(vcard::is_empty(xml("<vCard xmlns='vcard-temp'>\n  </vCard>")));
-    CHECK_FALSE(vcard::is_empty(xml("<vCard xmlns='vcard-temp'><FN/></vCard>")));
-    CHECK_FALSE(vcard::is_empty(xml("<vCard xmlns='vcard-temp'>text</vCard>")));
+    CHECK(vcard::is_empty(must_parse("<vCard xmlns='vcard-temp'/>")));
+    CHECK(vcard::is_empty(must_parse("<vCard xmlns='vcard-temp'>\n  </vCard>")));
+    CHECK_FALSE(vcard::is_empty(must_parse("<vCard xmlns='vcard-temp'><FN/></vCard>")));
+    CHECK_FALSE(vcard::is_empty(must_parse("<vCard xmlns='vcard-temp'>text</vCard>")));
 }
 
 // ---- private ------------------------------------------------------------------
@@ -91,21 +88,21 @@ TEST_CASE("private XML namespaces the XEP reserves are refused") {
 }
 
 TEST_CASE("a private XML request holds exactly one element in its own namespace") {
-    CHECK(private_xml::check(xml("<query xmlns='jabber:iq:private'>"
+    CHECK(private_xml::check(must_parse("<query xmlns='jabber:iq:private'>"
                                  "<storage xmlns='storage:bookmarks'/></query>"))
               .condition.empty());
-    CHECK(private_xml::check(xml("<query xmlns='jabber:iq:private'/>")).condition == "bad-request");
-    CHECK(private_xml::check(xml("<query xmlns='jabber:iq:private'>  </query>")).condition ==
+    CHECK(private_xml::check(must_parse("<query xmlns='jabber:iq:private'/>")).condition == "bad-request");
+    CHECK(private_xml::check(must_parse("<query xmlns='jabber:iq:private'>  </query>")).condition ==
           "bad-request");
-    CHECK(private_xml::check(xml("<query xmlns='jabber:iq:private'><a xmlns='urn:a'/>"
+    CHECK(private_xml::check(must_parse("<query xmlns='jabber:iq:private'><a xmlns='urn:a'/>"
                                  "<b xmlns='urn:b'/></query>"))
               .condition == "bad-request");
     // A child without a namespace of its own is in jabber:iq:private.
     const auto inherited =
-        private_xml::check(xml("<query xmlns='jabber:iq:private'><prefs/></query>"));
+        private_xml::check(must_parse("<query xmlns='jabber:iq:private'><prefs/></query>"));
     CHECK(inherited.condition == "not-acceptable");
     CHECK(inherited.text.find("jabber:iq:private") != std::string::npos);
-    CHECK(private_xml::check(xml("<query xmlns='jabber:iq:private'><x xmlns='jabber:client'/>"
+    CHECK(private_xml::check(must_parse("<query xmlns='jabber:iq:private'><x xmlns='jabber:client'/>"
                                  "</query>"))
               .condition == "not-acceptable");
 }
@@ -113,10 +110,10 @@ TEST_CASE("a private XML request holds exactly one element in its own namespace"
 // ---- last -------------------------------------------------------------------
 
 TEST_CASE("the status kept from an unavailable presence") {
-    CHECK(last::status_of(xml("<presence xmlns='jabber:client' type='unavailable'>"
+    CHECK(last::status_of(must_parse("<presence xmlns='jabber:client' type='unavailable'>"
                               "<status>Heading Home</status></presence>")) == "Heading Home");
-    CHECK(last::status_of(xml("<presence xmlns='jabber:client' type='unavailable'/>")).empty());
-    CHECK(last::status_of(xml("<presence xmlns='jabber:client' type='unavailable'>"
+    CHECK(last::status_of(must_parse("<presence xmlns='jabber:client' type='unavailable'/>")).empty());
+    CHECK(last::status_of(must_parse("<presence xmlns='jabber:client' type='unavailable'>"
                               "<status xml:lang='en'>first</status>"
                               "<status xml:lang='de'>zweite</status></presence>")) == "first");
 }
@@ -125,7 +122,7 @@ TEST_CASE("a long status is cut at a character boundary") {
     // 'é' is two bytes: the limit falls in the middle of one.
     std::string text = "a";
     while (text.size() < last::kMaxStatusBytes + 10) text += "\xC3\xA9";
-    auto presence = xml("<presence xmlns='jabber:client'/>");
+    auto presence = must_parse("<presence xmlns='jabber:client'/>");
     presence.add("status").add_text(text);
     const std::string kept = last::status_of(presence);
     CHECK(kept.size() <= last::kMaxStatusBytes);
@@ -151,34 +148,34 @@ TEST_CASE("the last activity answer") {
 TEST_CASE("a password change names the account and a password") {
     using Kind = registration::Request::Kind;
     auto ok =
-        registration::read_set(xml("<query xmlns='jabber:iq:register'><username>Juliet</username>"
+        registration::read_set(must_parse("<query xmlns='jabber:iq:register'><username>Juliet</username>"
                                    "<password>new-pw</password></query>"),
                                "juliet");
     CHECK(ok.kind == Kind::kChangePassword);
     CHECK(ok.password == "new-pw");
 
     auto missing = registration::read_set(
-        xml("<query xmlns='jabber:iq:register'><password>x</password></query>"), "juliet");
+        must_parse("<query xmlns='jabber:iq:register'><password>x</password></query>"), "juliet");
     CHECK(missing.kind == Kind::kRefused);
     CHECK(missing.condition == "bad-request");
     CHECK(
         registration::read_set(
-            xml("<query xmlns='jabber:iq:register'><username>juliet</username></query>"), "juliet")
+            must_parse("<query xmlns='jabber:iq:register'><username>juliet</username></query>"), "juliet")
             .condition == "bad-request");
 
     auto other =
-        registration::read_set(xml("<query xmlns='jabber:iq:register'><username>romeo</username>"
+        registration::read_set(must_parse("<query xmlns='jabber:iq:register'><username>romeo</username>"
                                    "<password>x</password></query>"),
                                "juliet");
     CHECK(other.condition == "bad-request");
 
     auto empty =
-        registration::read_set(xml("<query xmlns='jabber:iq:register'><username>juliet</username>"
+        registration::read_set(must_parse("<query xmlns='jabber:iq:register'><username>juliet</username>"
                                    "<password/></query>"),
                                "juliet");
     CHECK(empty.condition == "not-acceptable");
 
-    auto query = xml("<query xmlns='jabber:iq:register'><username>juliet</username></query>");
+    auto query = must_parse("<query xmlns='jabber:iq:register'><username>juliet</username></query>");
     query.add("password").add_text(std::string(registration::kMaxPasswordBytes + 1, 'p'));
     auto long_one = registration::read_set(query, "juliet");
     CHECK(long_one.condition == "not-acceptable");
@@ -187,11 +184,11 @@ TEST_CASE("a password change names the account and a password") {
 
 TEST_CASE("<remove/> alone cancels the account") {
     using Kind = registration::Request::Kind;
-    CHECK(registration::read_set(xml("<query xmlns='jabber:iq:register'> <remove/> </query>"),
+    CHECK(registration::read_set(must_parse("<query xmlns='jabber:iq:register'> <remove/> </query>"),
                                  "juliet")
               .kind == Kind::kCancel);
     // XEP-0077 §3.2: with anything else beside it, the request is bad.
-    auto mixed = registration::read_set(xml("<query xmlns='jabber:iq:register'><username>juliet"
+    auto mixed = registration::read_set(must_parse("<query xmlns='jabber:iq:register'><username>juliet"
                                             "</username><remove/></query>"),
                                         "juliet");
     CHECK(mixed.kind == Kind::kRefused);

@@ -373,6 +373,14 @@ inline std::unique_ptr<Driver> connect(DriverFactory& factory) {
     return std::move(*d);
 }
 
+// The driver's MUC store, or fails the test.
+inline MucStore& muc_of(Driver& d) {
+    auto store = d.muc();
+    INFO((store.ok() ? std::string() : store.message()));
+    REQUIRE(store.ok());
+    return **store;
+}
+
 // Fails the test with the error's message when `r` is an error.
 template <class R>
 void require_ok(const R& r) {

@@ -21,13 +21,6 @@ using Kind = MucAffiliation::Kind;
 constexpr std::string_view kService = "conference.example.com";
 const std::string kForm = "<x xmlns='jabber:x:data' type='submit'/>";
 
-MucStore& muc_of(Driver& d) {
-    auto store = d.muc();
-    INFO((store.ok() ? std::string() : store.message()));
-    REQUIRE(store.ok());
-    return **store;
-}
-
 MucRoom room(std::string name, std::vector<MucAffiliation> affiliations = {}) {
     MucRoom r;
     r.name = std::move(name);

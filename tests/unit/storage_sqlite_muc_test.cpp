@@ -12,12 +12,6 @@ namespace {
 
 sqlite::SqliteDriver& as_sqlite(Driver& d) { return dynamic_cast<sqlite::SqliteDriver&>(d); }
 
-MucStore& muc_of(Driver& d) {
-    auto store = d.muc();
-    REQUIRE(store.ok());
-    return **store;
-}
-
 MucRoom lobby() {
     MucRoom r;
     r.name = "lobby";

@@ -9,43 +9,24 @@
 
 using namespace jng::tls;
 using jng::tls::test::Connection;
-using jng::tls::test::make_context;
-using jng::tls::test::Pki;
+using jng::tls::test::Endpoints;
 
 namespace {
 
-struct Endpoints {
-    Pki pki;
-    std::unique_ptr<Context> server;
-    std::unique_ptr<Context> client;
-
-    explicit Endpoints(const std::string& version) {
-        const auto files = pki.issue("server", {.common_name = "xmpp.example.com",
-                                                .dns_names = {"xmpp.example.com"}});
-        ContextOptions s;
-        s.cert_file = files.pem_file;
-        s.min_version = s.max_version = version;
-        ContextOptions c;
-        c.role = Role::kClient;
-        c.ca_file = pki.ca_file();
-        server = make_context(s);
-        client = make_context(c);
-    }
-
-    Connection connect() {
-        auto connection = test::connect(*client, *server);
-        if (!connection) FAIL(connection.message());
-        REQUIRE(connection->client->handshake_done());
-        REQUIRE(connection->server->handshake_done());
-        return std::move(*connection);
-    }
-};
+// A finished handshake between the two ends.
+Connection handshake(Endpoints& endpoints) {
+    auto connection = test::connect(*endpoints.client, *endpoints.server);
+    if (!connection) FAIL(connection.message());
+    REQUIRE(connection->client->handshake_done());
+    REQUIRE(connection->server->handshake_done());
+    return std::move(*connection);
+}
 
 }  // namespace
 
 TEST_CASE("tls-unique under TLS 1.2 is the same Finished message on both sides", "[tls]") {
     Endpoints endpoints("1.2");
-    auto c = endpoints.connect();
+    auto c = handshake(endpoints);
 
     const auto at_client = c.client->channel_binding(ChannelBinding::kTlsUnique);
     const auto at_server = c.server->channel_binding(ChannelBinding::kTlsUnique);
@@ -55,13 +36,13 @@ TEST_CASE("tls-unique under TLS 1.2 is the same Finished message on both sides",
     CHECK(at_client->size() == 12);
     CHECK(*at_client == *at_server);
 
-    auto second = endpoints.connect();
+    auto second = handshake(endpoints);
     CHECK(second.client->channel_binding(ChannelBinding::kTlsUnique) != at_client);
 }
 
 TEST_CASE("tls-exporter under TLS 1.2 with extended master secret", "[tls]") {
     Endpoints endpoints("1.2");
-    auto c = endpoints.connect();
+    auto c = handshake(endpoints);
 
     const auto at_client = c.client->channel_binding(ChannelBinding::kTlsExporter);
     const auto at_server = c.server->channel_binding(ChannelBinding::kTlsExporter);
@@ -75,7 +56,7 @@ TEST_CASE("tls-exporter under TLS 1.2 with extended master secret", "[tls]") {
 
 TEST_CASE("TLS 1.3 offers tls-exporter and no tls-unique", "[tls]") {
     Endpoints endpoints("1.3");
-    auto c = endpoints.connect();
+    auto c = handshake(endpoints);
 
     CHECK_FALSE(c.client->channel_binding(ChannelBinding::kTlsUnique));
     CHECK_FALSE(c.server->channel_binding(ChannelBinding::kTlsUnique));
@@ -87,7 +68,7 @@ TEST_CASE("TLS 1.3 offers tls-exporter and no tls-unique", "[tls]") {
     CHECK(at_client->size() == 32);
     CHECK(*at_client == *at_server);
 
-    auto second = endpoints.connect();
+    auto second = handshake(endpoints);
     const auto other = second.server->channel_binding(ChannelBinding::kTlsExporter);
     REQUIRE(other);
     CHECK(*other != *at_server);
@@ -95,7 +76,7 @@ TEST_CASE("TLS 1.3 offers tls-exporter and no tls-unique", "[tls]") {
 
 TEST_CASE("the tls-unique computation under TLS 1.3, on request", "[tls]") {
     Endpoints endpoints("1.3");
-    auto c = endpoints.connect();
+    auto c = handshake(endpoints);
     const auto at_client = c.client->channel_binding(ChannelBinding::kTlsUniqueAnyVersion);
     const auto at_server = c.server->channel_binding(ChannelBinding::kTlsUniqueAnyVersion);
     REQUIRE(at_client);
@@ -103,13 +84,13 @@ TEST_CASE("the tls-unique computation under TLS 1.3, on request", "[tls]") {
     // Both sides agree on the client's Finished, as Python's ssl module computes it.
     CHECK(*at_client == *at_server);
     CHECK(*at_client != *c.client->channel_binding(ChannelBinding::kTlsExporter));
-    auto second = endpoints.connect();
+    auto second = handshake(endpoints);
     CHECK(*second.server->channel_binding(ChannelBinding::kTlsUniqueAnyVersion) != *at_server);
 }
 
 TEST_CASE("under TLS 1.2 the any-version tls-unique is tls-unique", "[tls]") {
     Endpoints endpoints("1.2");
-    auto c = endpoints.connect();
+    auto c = handshake(endpoints);
     CHECK(c.server->channel_binding(ChannelBinding::kTlsUniqueAnyVersion) ==
           c.server->channel_binding(ChannelBinding::kTlsUnique));
 }

@@ -10,28 +10,9 @@
 #include "tls_test_certs.hpp"
 
 using namespace jng::tls;
-using jng::tls::test::make_context;
-using jng::tls::test::Pki;
+using jng::tls::test::Endpoints;
 
 namespace {
-
-struct Endpoints {
-    Pki pki;
-    std::unique_ptr<Context> server;
-    std::unique_ptr<Context> client;
-
-    Endpoints() {
-        const auto files = pki.issue("server", {.common_name = "xmpp.example.com",
-                                                .dns_names = {"xmpp.example.com"}});
-        ContextOptions s;
-        s.cert_file = files.pem_file;
-        ContextOptions c;
-        c.role = Role::kClient;
-        c.ca_file = pki.ca_file();
-        server = make_context(s);
-        client = make_context(c);
-    }
-};
 
 constexpr const char* kStreamHeader =
     "<?xml version='1.0'?><stream:stream to='example.com' xmlns='jabber:client' "

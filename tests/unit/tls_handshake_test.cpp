@@ -10,44 +10,19 @@
 
 using namespace jng::tls;
 using jng::tls::test::Connection;
-using jng::tls::test::Credentials;
+using jng::tls::test::Endpoints;
 using jng::tls::test::make_context;
 using jng::tls::test::Pki;
 using jng::tls::test::send_through;
 
 namespace {
 
-// A server with a certificate for xmpp.example.com and a client trusting its CA,
-// both limited to `version` ("1.2" or "1.3") when one is given.
-struct Endpoints {
-    Pki pki;
-    Credentials server_files = pki.issue("server", {.common_name = "xmpp.example.com",
-                                                    .dns_names = {"xmpp.example.com"}});
-    std::unique_ptr<Context> server;
-    std::unique_ptr<Context> client;
-
-    explicit Endpoints(const std::string& version = {}) {
-        ContextOptions s;
-        s.role = Role::kServer;
-        s.cert_file = server_files.cert_file;
-        s.key_file = server_files.key_file;
-        ContextOptions c;
-        c.role = Role::kClient;
-        c.ca_file = pki.ca_file();
-        if (!version.empty()) {
-            s.min_version = s.max_version = version;
-            c.min_version = c.max_version = version;
-        }
-        server = make_context(s);
-        client = make_context(c);
-    }
-
-    Connection connect(size_t chunk = 0) {
-        auto connection = test::connect(*client, *server, "xmpp.example.com", chunk);
-        if (!connection) FAIL(connection.message());
-        return std::move(*connection);
-    }
-};
+// Sessions of both ends, pumped until neither has more to say.
+Connection connected(Endpoints& endpoints, size_t chunk = 0) {
+    auto connection = test::connect(*endpoints.client, *endpoints.server, "xmpp.example.com", chunk);
+    if (!connection) FAIL(connection.message());
+    return std::move(*connection);
+}
 
 std::string pattern(size_t size) {
     std::string data(size, '\0');
@@ -60,7 +35,7 @@ std::string pattern(size_t size) {
 TEST_CASE("client and server complete a handshake in memory and talk both ways", "[tls]") {
     const std::string version = GENERATE(as<std::string>{}, "1.2", "1.3");
     Endpoints endpoints(version);
-    auto c = endpoints.connect();
+    auto c = connected(endpoints);
 
     CHECK(c.client->handshake_done());
     CHECK(c.server->handshake_done());
@@ -80,7 +55,7 @@ TEST_CASE("client and server complete a handshake in memory and talk both ways",
 TEST_CASE("handshake and data survive delivery one byte at a time", "[tls]") {
     const std::string version = GENERATE(as<std::string>{}, "1.2", "1.3");
     Endpoints endpoints(version);
-    auto c = endpoints.connect(1);
+    auto c = connected(endpoints, 1);
 
     REQUIRE(c.client->handshake_done());
     REQUIRE(c.server->handshake_done());
@@ -90,7 +65,7 @@ TEST_CASE("handshake and data survive delivery one byte at a time", "[tls]") {
 
 TEST_CASE("without a version limit both sides settle on TLS 1.3", "[tls]") {
     Endpoints endpoints;
-    auto c = endpoints.connect();
+    auto c = connected(endpoints);
     CHECK(c.client->protocol_version() == "TLSv1.3");
 }
 
@@ -132,7 +107,7 @@ TEST_CASE("plaintext written before the handshake goes out once it completes", "
 
 TEST_CASE("read() hands out each byte once and appends", "[tls]") {
     Endpoints endpoints;
-    auto c = endpoints.connect();
+    auto c = connected(endpoints);
     REQUIRE(c.client->write("one").ok());
     REQUIRE(c.client->write("two").ok());
     REQUIRE(test::pump(*c.client, *c.server).ok());
@@ -147,7 +122,7 @@ TEST_CASE("read() hands out each byte once and appends", "[tls]") {
 TEST_CASE("a 1 MiB write arrives intact in both directions", "[tls]") {
     const std::string version = GENERATE(as<std::string>{}, "1.2", "1.3");
     Endpoints endpoints(version);
-    auto c = endpoints.connect();
+    auto c = connected(endpoints);
     const std::string big = pattern(1 << 20);
 
     // 1000-byte pieces never line up with 16 KiB records.
@@ -162,7 +137,7 @@ TEST_CASE("a 1 MiB write arrives intact in both directions", "[tls]") {
 TEST_CASE("shutdown sends close_notify and the peer sees it", "[tls]") {
     const std::string version = GENERATE(as<std::string>{}, "1.2", "1.3");
     Endpoints endpoints(version);
-    auto c = endpoints.connect();
+    auto c = connected(endpoints);
 
     REQUIRE(c.client->write("</stream:stream>").ok());
     c.client->shutdown();
@@ -232,7 +207,7 @@ TEST_CASE("an address literal as server name still connects", "[tls]") {
 
 TEST_CASE("sessions outlive the context that made them", "[tls]") {
     Endpoints endpoints;
-    auto c = endpoints.connect();
+    auto c = connected(endpoints);
     endpoints.client.reset();
     endpoints.server.reset();
     CHECK(send_through(c, Role::kClient, "<r/>") == "<r/>");

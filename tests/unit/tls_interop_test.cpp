@@ -38,8 +38,8 @@ namespace {
 // Generous: the machine may be busy and the build may be sanitized.
 constexpr auto kPatience = std::chrono::seconds(20);
 
-const LeafSpec kServerSpec{.common_name = "xmpp.example.com", .dns_names = {"xmpp.example.com"}};
-const LeafSpec kClientSpec{.common_name = "remote.example.net",
+const LeafSpec kInteropServerSpec{.common_name = "xmpp.example.com", .dns_names = {"xmpp.example.com"}};
+const LeafSpec kInteropClientSpec{.common_name = "remote.example.net",
                            .dns_names = {"remote.example.net"},
                            .xmpp_addrs = {"remote.example.net"}};
 
@@ -328,8 +328,8 @@ TEST_CASE("openssl s_client against our server", "[tls][interop]") {
     signal(SIGPIPE, SIG_IGN);
     const std::string version = GENERATE(as<std::string>{}, "1.2", "1.3");
     Pki pki;
-    const auto server_files = pki.issue("server", kServerSpec);
-    const auto client_files = pki.issue("client", kClientSpec);
+    const auto server_files = pki.issue("server", kInteropServerSpec);
+    const auto client_files = pki.issue("client", kInteropClientSpec);
     ContextOptions options;
     options.cert_file = server_files.cert_file;
     options.key_file = server_files.key_file;
@@ -396,8 +396,8 @@ TEST_CASE("our client against openssl s_server", "[tls][interop]") {
     signal(SIGPIPE, SIG_IGN);
     const std::string version = GENERATE(as<std::string>{}, "1.2", "1.3");
     Pki pki;
-    const auto server_files = pki.issue("server", kServerSpec);
-    const auto client_files = pki.issue("client", kClientSpec);
+    const auto server_files = pki.issue("server", kInteropServerSpec);
+    const auto client_files = pki.issue("client", kInteropClientSpec);
     ContextOptions options;
     options.role = Role::kClient;
     options.cert_file = client_files.cert_file;
@@ -474,7 +474,7 @@ TEST_CASE("TLS 1.2 without the extended master secret has no tls-exporter", "[tl
     }
     signal(SIGPIPE, SIG_IGN);
     Pki pki;
-    const auto server_files = pki.issue("server", kServerSpec);
+    const auto server_files = pki.issue("server", kInteropServerSpec);
     ContextOptions options;
     options.cert_file = server_files.cert_file;
     options.key_file = server_files.key_file;

@@ -158,6 +158,24 @@ std::unique_ptr<Context> make_context(const ContextOptions& options) {
     return std::move(*context);
 }
 
+Endpoints::Endpoints(const std::string& version)
+    : server_files(pki.issue("server", {.common_name = "xmpp.example.com",
+                                        .dns_names = {"xmpp.example.com"}})) {
+    ContextOptions s;
+    s.role = Role::kServer;
+    s.cert_file = server_files.cert_file;
+    s.key_file = server_files.key_file;
+    ContextOptions c;
+    c.role = Role::kClient;
+    c.ca_file = pki.ca_file();
+    if (!version.empty()) {
+        s.min_version = s.max_version = version;
+        c.min_version = c.max_version = version;
+    }
+    server = make_context(s);
+    client = make_context(c);
+}
+
 Status pump(Session& client, Session& server, size_t chunk) {
     // A handshake takes a few flights; a thousand rounds means a livelock.
     for (int round = 0; round < 1000; ++round) {

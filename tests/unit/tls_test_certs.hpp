@@ -67,6 +67,18 @@ private:
 // create_context() that throws (with the backend's message) on failure.
 std::unique_ptr<Context> make_context(const ContextOptions& options);
 
+// A server context with a certificate for xmpp.example.com and a client
+// context that trusts its CA, both limited to `version` ("1.2" or "1.3")
+// when one is given.
+struct Endpoints {
+    Pki pki;
+    Credentials server_files;
+    std::unique_ptr<Context> server;
+    std::unique_ptr<Context> client;
+
+    explicit Endpoints(const std::string& version = {});
+};
+
 // Moves every byte each side has for the other until both fall silent.
 // `chunk` > 0 feeds the bytes in pieces of at most that size, splitting
 // records at arbitrary points. Returns the first error, naming the side.

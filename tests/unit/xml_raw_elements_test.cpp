@@ -17,7 +17,7 @@ using jng::test::drain;
 using jng::test::feed_all;
 
 namespace {
-const std::string kHeader =
+const std::string kComponentHeader =
     "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
     "xmlns:stream='http://etherx.jabber.org/streams' xmlns:h='urn:header' to='c.example'>";
 
@@ -40,7 +40,7 @@ std::unique_ptr<StreamReader> raw_reader() {
 
 // The stream: header, then the elements with whitespace of every kind between.
 std::string stream_of(const std::vector<std::string>& elements) {
-    std::string all = kHeader;
+    std::string all = kComponentHeader;
     for (const std::string& e : elements) all += e + " \r\n\t";
     return all;
 }
@@ -88,7 +88,7 @@ TEST_CASE("raw bytes parse to the element they came with") {
         // Alone, the bytes take the namespace the stream gave them.
         const auto again_ptr = raw_reader();
         StreamReader& again = *again_ptr;
-        const auto evs = feed_all(again, kHeader + e.raw);
+        const auto evs = feed_all(again, kComponentHeader + e.raw);
         REQUIRE(evs.size() == 2);
         CHECK(evs[1].element == e.element);
     }
@@ -105,7 +105,7 @@ TEST_CASE("an element using a prefix of the stream header has no raw bytes") {
     for (const std::string& e : leaning) {
         const auto r_ptr = raw_reader();
         StreamReader& r = *r_ptr;
-        const auto evs = feed_all(r, kHeader + e + "<presence/>");
+        const auto evs = feed_all(r, kComponentHeader + e + "<presence/>");
         INFO(e);
         REQUIRE(evs.size() == 3);
         CHECK(evs[1].kind == StreamEvent::Kind::kElement);
@@ -116,7 +116,7 @@ TEST_CASE("an element using a prefix of the stream header has no raw bytes") {
     const auto r_ptr = raw_reader();
     StreamReader& r = *r_ptr;
     const std::string own = "<message><h:x xmlns:h='urn:own' h:a='1' xml:lang='en'/></message>";
-    CHECK(raws(feed_all(r, kHeader + own)) == std::vector<std::string>{own});
+    CHECK(raws(feed_all(r, kComponentHeader + own)) == std::vector<std::string>{own});
 }
 
 TEST_CASE("raw bytes only when asked for, and right after waking and large stanzas") {
@@ -125,7 +125,7 @@ TEST_CASE("raw bytes only when asked for, and right after waking and large stanz
 
     const auto r_ptr = raw_reader();
     StreamReader& r = *r_ptr;
-    CHECK(raws(feed_all(r, kHeader + kElements[0])) == std::vector<std::string>{kElements[0]});
+    CHECK(raws(feed_all(r, kComponentHeader + kElements[0])) == std::vector<std::string>{kElements[0]});
     REQUIRE(r.hibernate());
     CHECK(raws(feed_all(r, "\n" + kElements[1])) == std::vector<std::string>{kElements[1]});
 

@@ -1,7 +1,9 @@
 // Feeding a StreamReader and collecting its events, for the reader's tests.
 #pragma once
 
+#include <catch.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "xml/stream_reader.hpp"
@@ -21,6 +23,15 @@ inline std::vector<xml::StreamEvent> drain(xml::StreamReader& r) {
 inline std::vector<xml::StreamEvent> feed_all(xml::StreamReader& r, const std::string& data) {
     r.feed(data);
     return drain(r);
+}
+
+// One standalone element, or the test fails with the reader's reason.
+inline xml::Element must_parse(std::string_view text) {
+    std::string why;
+    auto e = xml::parse_element(text, &why);
+    INFO(why);
+    REQUIRE(e.has_value());
+    return std::move(*e);
 }
 
 // The first error's condition, or "" when there is none.
