@@ -1,4 +1,5 @@
-// Feeding a StreamReader and collecting its events, for the reader's tests.
+// Test helpers for XML: feeding a StreamReader and collecting its events,
+// and reading one element or failing the test.
 #pragma once
 
 #include <catch.hpp>
