@@ -323,14 +323,15 @@ def main():
         print("%s: %d accounts, then the scenarios" % (name, accounts), file=sys.stderr)
         try:
             server.prepare()
-            if name in ("prosody", "ejabberd"):  # accounts through the running server
-                server.start()
-                check_open_files(server, accounts)
+            # Prosody and ejabberd make accounts through the running server;
+            # the others' tools write them before it starts.
+            through_server = name in ("prosody", "ejabberd")
+            if not through_server:
                 server.add_users(accounts, PASSWORD)
-            else:
+            server.start()
+            check_open_files(server, accounts)
+            if through_server:
                 server.add_users(accounts, PASSWORD)
-                server.start()
-                check_open_files(server, accounts)
             started = time.monotonic()
             results[name] = bench_server(args, server, sizes, work)
             report["servers"][name] = dict(server.describe(), elapsed_s=time.monotonic() - started,
