@@ -43,7 +43,7 @@ ComponentConn::ComponentConn(Router& router, net::Loop& loop, Log& log, const Ro
         router_.on_closed(*this, was == State::kOnline);
     };
     stream_->set_callbacks(std::move(cb));
-    reader_.keep_raw_elements();
+    reader_.read_heads_only();
     handshake_timer_.start(config.handshake_timeout);
 }
 
@@ -55,6 +55,12 @@ void ComponentConn::set_state(State next) {
                        next == State::kClosed;
     if (!legal) log_.error("component connection {}: illegal state change", id_);
     state_ = next;
+}
+
+xml::Element ComponentConn::whole(xml::Element&& head, std::string_view raw) const {
+    if (raw.empty()) return std::move(head);  // it came whole
+    auto read = reader_.read_whole(raw);
+    return read ? std::move(*read) : std::move(head);
 }
 
 void ComponentConn::send(const xml::Element& element) {

@@ -42,6 +42,11 @@ public:
     bool subscriber = false;
     bool may_send_envelopes = false;  // from the ACL at handshake time
 
+    // Elements from the component come as their head (name, attributes)
+    // and their bytes, which is all relaying needs; this is the rest, for
+    // the rare answer that quotes them.
+    xml::Element whole(xml::Element&& head, std::string_view raw) const;
+
     void send(const xml::Element& element);
     // An element already serialized for a component stream.
     void send_raw(std::string_view bytes);

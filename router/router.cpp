@@ -189,13 +189,15 @@ void Router::route_stanza(ComponentConn& from, xml::Element&& s, std::string_vie
     }
     const auto to = Jid::parse(s.attr("to"));
     if (!to) {
-        if (stanza::can_bounce(s)) bounce(from, s, "jid-malformed", to.message());
+        if (stanza::can_bounce(s)) {
+            bounce(from, from.whole(std::move(s), raw), "jid-malformed", to.message());
+        }
         return;
     }
     ComponentConn* target = resolve(to->domain(), to->bare_str());
     if (!target) {
         if (stanza::can_bounce(s)) {
-            bounce(from, s, "remote-server-not-found");
+            bounce(from, from.whole(std::move(s), raw), "remote-server-not-found");
         } else if (dropped_++ % 1000 == 0) {
             log_.info("dropping undeliverable {} of type {} to {}", s.name(), s.attr("type"),
                       to->str());
@@ -215,7 +217,7 @@ void Router::route_envelope(ComponentConn& from, xml::Element&& e, std::string_v
     // An envelope is for one of our own components, never for the default route.
     if (target && !target->names().count(r.to) && !table_.held(r.to)) target = nullptr;
     if (!target) {
-        bounce_envelope(from, std::move(e), "item-not-found");
+        bounce_envelope(from, from.whole(std::move(e), raw), "item-not-found");
         return;
     }
     deliver(from, *target, std::move(e), raw, true);
@@ -225,9 +227,9 @@ void Router::deliver(ComponentConn& from, ComponentConn& to, xml::Element&& elem
                      std::string_view raw, bool envelope) {
     if (to.congested()) {
         if (envelope) {
-            bounce_envelope(from, std::move(element), "resource-constraint");
+            bounce_envelope(from, from.whole(std::move(element), raw), "resource-constraint");
         } else if (stanza::can_bounce(element)) {
-            bounce(from, element, "resource-constraint");
+            bounce(from, from.whole(std::move(element), raw), "resource-constraint");
         }
         return;
     }

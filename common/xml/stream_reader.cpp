@@ -44,7 +44,6 @@ struct StreamReader::Impl {
     size_t depth = 0;            // 0: before the stream element; 1: between stanzas
     size_t fed = 0;              // bytes given to this parser
     size_t boundary = 0;         // parser offset just after the last complete top-level item
-    size_t header_end = 0;       // parser offset just after the stream header
     // When raw elements are kept: the bytes given to this parser from offset
     // raw_base on, whether the top-level element being read may be handed
     // out as its bytes, and the prefixes declared inside it, by depth.
@@ -151,6 +150,10 @@ struct StreamReader::Impl {
         if (self.depth >= 1 && self.owner.keep_raw_) {
             self.note_prefixes(prefix, nb_namespaces, namespaces, nb_attributes, attributes);
         }
+        if (self.depth >= 2 && self.owner.heads_only_) {
+            ++self.depth;  // a child element: checked, not built
+            return;
+        }
         Element e(reinterpret_cast<const char*>(localname), self.map_ns(uri));
         e.reserve_attrs(static_cast<size_t>(nb_attributes));
         for (int i = 0; i < nb_attributes; ++i) {
@@ -190,7 +193,10 @@ struct StreamReader::Impl {
             // libxml2 reports a start tag before stepping over its '>'.
             const xmlParserInput* in = self.ctxt->input;
             self.boundary = self.consumed() + (in && in->cur && *in->cur == '>' ? 1 : 0);
-            self.header_end = self.boundary;
+            // The header often comes in one read with the first stanzas;
+            // what follows it is no part of it (see read_whole()).
+            auto& header = self.owner.header_;
+            header.resize(std::min(header.size(), self.boundary));
             return;
         }
         self.stack.push_back(std::move(e));
@@ -232,6 +238,7 @@ struct StreamReader::Impl {
         while (!self.prefixes.empty() && self.prefixes.back().first > self.depth) {
             self.prefixes.pop_back();
         }
+        if (self.depth >= 2 && self.owner.heads_only_) return;
         Element element = self.close_element();
         if (self.depth == 1) {
             // The whole element may have arrived in one chunk: measure it here
@@ -241,7 +248,18 @@ struct StreamReader::Impl {
                 self.fail("policy-violation", "stanza too large");
                 return;
             }
-            std::string raw = self.raw_ok ? self.raw_between(self.boundary, end) : std::string();
+            std::string raw =
+                self.owner.keep_raw_ ? self.raw_between(self.boundary, end) : std::string();
+            if (!self.raw_ok && self.owner.heads_only_) {
+                // Its bytes cannot be relayed, so its head is not enough.
+                auto whole = self.owner.read_whole(raw);
+                if (!whole) {
+                    self.fail("internal-server-error", "cannot read an element again");
+                    return;
+                }
+                element = std::move(*whole);
+            }
+            if (!self.raw_ok) raw.clear();
             self.owner.events_.push_back(StreamEvent{
                 StreamEvent::Kind::kElement, std::move(element), {}, {}, {}, std::move(raw)});
             self.boundary = end;
@@ -254,6 +272,7 @@ struct StreamReader::Impl {
         Impl& self = of(ctx);
         if (self.owner.failed_) return;
         std::string_view text(reinterpret_cast<const char*>(ch), static_cast<size_t>(len));
+        if (self.depth >= 3 && self.owner.heads_only_) return;
         if (self.depth >= 2) {
             // Adjacent runs make one text child, as Element::add_text does.
             if (text.empty()) return;
@@ -486,11 +505,7 @@ void StreamReader::parse(std::string_view data) {
             static_cast<size_t>(std::max(0, xmlDictSize(im.ctxt->dict) - names_before));
         data.remove_prefix(n);
         if (keep_raw_) im.drop_raw_before(im.boundary);
-        if (!was_open && opened_) {
-            // The header often comes in one read with the first stanzas.
-            header_.resize(std::min(header_.size(), im.header_end));
-            header_.shrink_to_fit();
-        }
+        if (!was_open && opened_) header_.shrink_to_fit();
         if (failed_) break;
         if (rc != 0 && !failed_) {
             fail("not-well-formed", "XML parse error");
@@ -560,6 +575,20 @@ void StreamReader::restart() {
     utf8_lo_ = 0x80;
     utf8_hi_ = 0xBF;
     create_parser();
+}
+
+std::optional<Element> StreamReader::read_whole(std::string_view raw) const {
+    StreamReader again(limits_, content_ns_);
+    again.feed(header_);
+    again.feed(raw);
+    std::optional<Element> whole;
+    while (auto ev = again.next()) {
+        if (ev->kind == StreamEvent::Kind::kError) return std::nullopt;
+        if (ev->kind != StreamEvent::Kind::kElement) continue;
+        if (whole) return std::nullopt;  // more than one element
+        whole = std::move(ev->element);
+    }
+    return whole;
 }
 
 std::optional<Element> parse_element(std::string_view xml, std::string* error,

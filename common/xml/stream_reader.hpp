@@ -62,6 +62,18 @@ public:
     // for a consumer that relays elements unchanged between streams of the
     // same default namespace: they need not be serialized again.
     void keep_raw_elements() { keep_raw_ = true; }
+    // As keep_raw_elements(), for a consumer that reads only the top-level
+    // element's attributes and relays its bytes: its child elements are
+    // checked against the limits but not built (its own text is kept). An
+    // element whose bytes lean on a prefix of the stream header comes whole,
+    // with no raw bytes, as it would without this.
+    void read_heads_only() {
+        keep_raw_ = true;
+        heads_only_ = true;
+    }
+    // The element `raw` (bytes handed out by this reader) read again whole,
+    // in this stream's context: for a consumer of heads that needs the rest.
+    std::optional<Element> read_whole(std::string_view raw) const;
 
     // Parses `data`; produced events wait in the queue for next().
     void feed(std::string_view data);
@@ -111,6 +123,7 @@ private:
     std::vector<StreamEvent> events_;
     size_t events_head_ = 0;
     bool keep_raw_ = false;
+    bool heads_only_ = false;
     bool failed_ = false;
     bool closed_ = false;
     bool opened_ = false;

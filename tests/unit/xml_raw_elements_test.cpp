@@ -134,3 +134,69 @@ TEST_CASE("raw bytes only when asked for, and right after waking and large stanz
     CHECK(raws(feed_all(r, large + kElements[3])) == std::vector<std::string>{large, kElements[3]});
     CHECK(r.pending_bytes() == 0);
 }
+
+namespace {
+std::unique_ptr<StreamReader> heads_reader() {
+    auto r = std::make_unique<StreamReader>(jng::xml::ReaderLimits{},
+                                            std::string(jng::ns::kComponentAccept));
+    r->read_heads_only();
+    return r;
+}
+}  // namespace
+
+TEST_CASE("heads only: attributes and own text, the rest in the bytes") {
+    const auto full_ptr = raw_reader();
+    const auto full = feed_all(*full_ptr, stream_of(kElements));
+    const auto heads_ptr = heads_reader();
+    StreamReader& heads = *heads_ptr;
+    const auto evs = feed_all(heads, stream_of(kElements));
+    CHECK(raws(evs) == kElements);
+    REQUIRE(evs.size() == full.size());
+    for (size_t i = 0; i < evs.size(); ++i) {
+        if (evs[i].kind != StreamEvent::Kind::kElement) continue;
+        const jng::xml::Element& head = evs[i].element;
+        INFO(evs[i].raw);
+        jng::xml::Element without_children = full[i].element;
+        without_children.clear_children();
+        CHECK(head == without_children);
+        // Read again, the bytes are the element the full reader gave.
+        CHECK(heads.read_whole(evs[i].raw) == full[i].element);
+    }
+
+    // A handshake's digest is the element's own text.
+    const auto h_ptr = heads_reader();
+    const auto hs = feed_all(*h_ptr, kComponentHeader +
+                                         "<handshake>a1b2</handshake>"
+                                         "<x>t<y>not kept</y>&amp;u</x>");
+    REQUIRE(hs.size() == 3);
+    CHECK(hs[1].element.text() == "a1b2");
+    CHECK(hs[2].element.text() == "t&u");
+    CHECK(hs[2].element.first_element() == nullptr);
+}
+
+TEST_CASE("heads only: an element leaning on the header comes whole, and limits hold below") {
+    const auto r_ptr = heads_reader();
+    StreamReader& r = *r_ptr;
+    const auto evs =
+        feed_all(r, kComponentHeader + "<message><h:x><y/></h:x></message><presence/>");
+    REQUIRE(evs.size() == 3);
+    CHECK(evs[1].raw.empty());
+    REQUIRE(evs[1].element.first_element() != nullptr);
+    CHECK(evs[1].element.first_element()->ns() == "urn:header");
+    CHECK(evs[1].element.first_element()->first_element() != nullptr);
+    CHECK(evs[2].raw == "<presence/>");
+
+    // Children not built are still checked.
+    std::string deep = "<message>";
+    for (int i = 0; i < 40; ++i) deep += "<x>";
+    const auto d_ptr = heads_reader();
+    CHECK(jng::test::error_of(feed_all(*d_ptr, kComponentHeader + deep)) == "policy-violation");
+    std::string many = "<message><x";
+    for (int i = 0; i < 70; ++i) many += " a" + std::to_string(i) + "='1'";
+    const auto m_ptr = heads_reader();
+    CHECK(jng::test::error_of(feed_all(*m_ptr, kComponentHeader + many + "/></message>")) ==
+          "policy-violation");
+    const auto b_ptr = heads_reader();
+    CHECK(jng::test::error_of(feed_all(*b_ptr, kComponentHeader + "<message><x><!-- c --></x>")) ==
+          "restricted-xml");
+}
