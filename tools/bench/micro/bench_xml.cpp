@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <string_view>
 
 #include "ns.hpp"
 #include "xml/serializer.hpp"
@@ -32,23 +33,48 @@ std::string rich_presence(int i) {
            "ver='QgayPKawpkPSDYmwT/WM94uAlu0='/></presence>";
 }
 
-std::string stream_of(int stanzas, bool presence) {
+// The chat message in the envelope the sm hands it to c2s in, as the router
+// reads it on the sm's component stream.
+const std::string kComponentHeader =
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
+    "xmlns:stream='http://etherx.jabber.org/streams' to='sm-1'>";
+
+std::string routed_message(int i) {
+    std::string m = chat_message(i);
+    m.insert(std::string_view("<message").size(),
+             " xmlns='jabber:client' from='romeo@example.com/balcony'");
+    return "<route xmlns='urn:jabberd-ng:component:1' from='sm-1' to='c2s-1' session='s1'>" + m +
+           "</route>";
+}
+
+enum class Content { kMessages, kPresence, kRoutes };
+// What the reader keeps: the tree; the tree and each stanza's bytes; only
+// each stanza's head and its bytes (the router).
+enum class Keep { kTree, kRaw, kHeads };
+
+std::string stream_of(int stanzas, Content content) {
     std::string s;
-    for (int i = 0; i < stanzas; ++i) s += presence ? rich_presence(i) : chat_message(i);
+    for (int i = 0; i < stanzas; ++i) {
+        s += content == Content::kPresence ? rich_presence(i)
+             : content == Content::kRoutes ? routed_message(i)
+                                           : chat_message(i);
+    }
     return s;
 }
 
-// Feeds `body` in chunks of `chunk` bytes, as reads from a socket arrive;
-// with `raw`, keeping each stanza's bytes as the router does.
-void read_stream(benchmark::State& state, bool presence, bool raw = false) {
+// Feeds `body` in chunks of `chunk` bytes, as reads from a socket arrive.
+void read_stream(benchmark::State& state, Content content, Keep keep = Keep::kTree) {
     constexpr int kStanzas = 1000;
-    const std::string body = stream_of(kStanzas, presence);
+    const std::string body = stream_of(kStanzas, content);
+    const bool component = content == Content::kRoutes;
     const auto chunk = static_cast<size_t>(state.range(0));
     int64_t stanzas = 0;
     for (auto _ : state) {
-        jng::xml::StreamReader reader({}, std::string(jng::ns::kClient));
-        if (raw) reader.keep_raw_elements();
-        reader.feed(kHeader);
+        jng::xml::StreamReader reader(
+            {}, std::string(component ? jng::ns::kComponentAccept : jng::ns::kClient));
+        if (keep == Keep::kRaw) reader.keep_raw_elements();
+        if (keep == Keep::kHeads) reader.read_heads_only();
+        reader.feed(component ? kComponentHeader : kHeader);
         while (reader.next()) {
         }
         for (size_t off = 0; off < body.size(); off += chunk) {
@@ -65,14 +91,26 @@ void read_stream(benchmark::State& state, bool presence, bool raw = false) {
     state.counters["stanza_bytes"] = static_cast<double>(body.size()) / kStanzas;
 }
 
-void BM_StreamReader_Messages(benchmark::State& state) { read_stream(state, false); }
-void BM_StreamReader_Presence(benchmark::State& state) { read_stream(state, true); }
+void BM_StreamReader_Messages(benchmark::State& state) {
+    read_stream(state, Content::kMessages);
+}
+void BM_StreamReader_Presence(benchmark::State& state) {
+    read_stream(state, Content::kPresence);
+}
 void BM_StreamReader_MessagesRaw(benchmark::State& state) {
-    read_stream(state, false, true);
+    read_stream(state, Content::kMessages, Keep::kRaw);
+}
+void BM_StreamReader_Routes(benchmark::State& state) {
+    read_stream(state, Content::kRoutes, Keep::kRaw);
+}
+void BM_StreamReader_RouteHeads(benchmark::State& state) {
+    read_stream(state, Content::kRoutes, Keep::kHeads);
 }
 BENCHMARK(BM_StreamReader_Messages)->Arg(512)->Arg(4096)->Arg(65536);
 BENCHMARK(BM_StreamReader_MessagesRaw)->Arg(512)->Arg(4096)->Arg(65536);
 BENCHMARK(BM_StreamReader_Presence)->Arg(4096);
+BENCHMARK(BM_StreamReader_Routes)->Arg(4096);
+BENCHMARK(BM_StreamReader_RouteHeads)->Arg(4096);
 
 // One standalone element, as stored stanzas (offline queue) are read back.
 void BM_ParseElement(benchmark::State& state) {
