@@ -14,6 +14,8 @@ from xmpp import Component, RawComponent, login, run
 BOT = "bot.localhost"
 # A second component, driven by hand for what slixmpp never sends.
 RAW, RAW_SECRET = "raw.localhost", secrets.token_hex(16)
+# A component the router lets send route envelopes, as it lets c2s and sm.
+ENV, ENV_SECRET = "env.localhost", secrets.token_hex(16)
 
 
 @pytest.fixture
@@ -27,6 +29,8 @@ def server(suites, bot_secret):
         if name == "router-users":
             ET.SubElement(tree.getroot(), "component", name=BOT, secret=bot_secret)
             ET.SubElement(tree.getroot(), "component", name=RAW, secret=RAW_SECRET)
+            env = ET.SubElement(tree.getroot(), "component", name=ENV, secret=ENV_SECRET)
+            ET.SubElement(env, "envelopes")
         elif name == "router":
             tree.getroot().find("limits").set("handshake-timeout", "1")
     s = suites.make(edit=edit)
@@ -289,6 +293,28 @@ def test_component_cannot_start_sessions_for_local_users(server, bot_secret):
         await bob.close()
     run(body())
     assert "alice@localhost/stolen" not in server.log_text("sm-1")
+
+
+def test_an_envelope_nobody_takes_comes_back_with_its_payload(server):
+    # The router reads only the head of what it relays; an envelope it
+    # returns is read again whole from the bytes it came as.
+    raw = RawComponent(server)
+    assert "<handshake" in raw.handshake(ENV, ENV_SECRET)
+    raw.buf = b""
+    raw.send("<route xmlns='%s' from='%s' to='nobody.localhost' session='s1'>"
+             "<message xmlns='jabber:client' to='x@nobody.localhost' type='chat'>"
+             "<body>back to me</body><x xmlns='urn:example'><y a='1'/></x></message></route>"
+             % (EXT, ENV))
+    text = raw.read_until("</route>")
+    raw.close()
+    route = ET.fromstring(text[text.index("<route"):])
+    assert route.tag == "{%s}route" % EXT
+    assert route.get("type") == "error" and route.get("condition") == "item-not-found"
+    assert route.get("session") == "s1"
+    message = route.find("{jabber:client}message")
+    assert message is not None and message.get("to") == "x@nobody.localhost"
+    assert message.findtext("{jabber:client}body") == "back to me"
+    assert message.find("{urn:example}x/{urn:example}y").get("a") == "1"
 
 
 def test_stanzas_before_the_handshake_are_not_authorized(server):
