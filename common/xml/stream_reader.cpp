@@ -248,18 +248,18 @@ struct StreamReader::Impl {
                 self.fail("policy-violation", "stanza too large");
                 return;
             }
-            std::string raw =
-                self.owner.keep_raw_ ? self.raw_between(self.boundary, end) : std::string();
-            if (!self.raw_ok && self.owner.heads_only_) {
+            std::string raw;
+            if (self.raw_ok) {
+                raw = self.raw_between(self.boundary, end);
+            } else if (self.owner.heads_only_) {
                 // Its bytes cannot be relayed, so its head is not enough.
-                auto whole = self.owner.read_whole(raw);
+                auto whole = self.owner.read_whole(self.raw_between(self.boundary, end));
                 if (!whole) {
                     self.fail("internal-server-error", "cannot read an element again");
                     return;
                 }
                 element = std::move(*whole);
             }
-            if (!self.raw_ok) raw.clear();
             self.owner.events_.push_back(StreamEvent{
                 StreamEvent::Kind::kElement, std::move(element), {}, {}, {}, std::move(raw)});
             self.boundary = end;
