@@ -14,6 +14,8 @@
 namespace jng::xml {
 namespace {
 constexpr int kInitialParserBuffer = 1024;
+// The reader's depth inside a top-level element: 1 is between them.
+constexpr size_t kTopLevel = 2;
 
 bool is_whitespace(std::string_view data) {
     return data.find_first_not_of(" \t\r\n") == std::string_view::npos;
@@ -51,6 +53,13 @@ struct StreamReader::Impl {
     size_t raw_base = 0;
     bool raw_ok = false;
     std::vector<std::pair<size_t, const xmlChar*>> prefixes;
+    // When child heads are read: where the child element being read begins,
+    // whether its bytes stand on their own so far, and the parser offsets
+    // of the children read, {0, 0} for those that do not.
+    size_t child_begin = 0;
+    bool child_ok = false;
+    bool partial = false;  // elements were left out below the heads
+    std::vector<std::pair<size_t, size_t>> child_offsets;
 
     explicit Impl(StreamReader& o) : owner(o) {}
 
@@ -92,7 +101,8 @@ struct StreamReader::Impl {
     }
 
     // An element whose bytes use a prefix declared on the stream header
-    // would be unbound once relayed onto another stream.
+    // would be unbound once relayed onto another stream; a child element's,
+    // one declared on the element around it.
     void note_prefixes(const xmlChar* prefix, int nb_namespaces, const xmlChar** namespaces,
                        int nb_attributes, const xmlChar** attributes) {
         if (depth == 1) {
@@ -103,13 +113,63 @@ struct StreamReader::Impl {
         for (int i = 0; i < nb_namespaces; ++i) {
             if (namespaces[2 * i] != nullptr) prefixes.emplace_back(depth + 1, namespaces[2 * i]);
         }
-        const auto declared = [this](const xmlChar* p) {
-            return p == nullptr || xmlStrEqual(p, BAD_CAST "xml") ||
-                   std::any_of(prefixes.begin(), prefixes.end(),
-                               [p](const auto& d) { return xmlStrEqual(d.second, p); });
-        };
-        raw_ok = declared(prefix);
-        for (int i = 0; i < nb_attributes && raw_ok; ++i) raw_ok = declared(attributes[i * 5 + 1]);
+        size_t lowest = declared_at(prefix);
+        for (int i = 0; i < nb_attributes; ++i) {
+            lowest = std::min(lowest, declared_at(attributes[i * 5 + 1]));
+        }
+        raw_ok = lowest >= kTopLevel;
+        if (depth >= kTopLevel && owner.head_levels_ >= 2) {
+            child_ok = child_ok && lowest > kTopLevel;
+        }
+    }
+
+    // The level of the innermost declaration in scope of a prefix in use:
+    // 0 for the stream header's, SIZE_MAX for one that needs none.
+    size_t declared_at(const xmlChar* p) const {
+        if (p == nullptr || xmlStrEqual(p, BAD_CAST "xml")) return SIZE_MAX;
+        for (auto it = prefixes.rbegin(); it != prefixes.rend(); ++it) {
+            if (xmlStrEqual(it->second, p)) return it->first;
+        }
+        return 0;
+    }
+
+    // A child element of a top-level one starts; its start tag began at the
+    // last '<' before libxml2's position, as no '<' can appear inside one.
+    void begin_child(const xmlChar* uri, int nb_namespaces, const xmlChar** namespaces) {
+        const size_t at = consumed();
+        const size_t lt = at >= raw_base ? raw.rfind('<', at - raw_base) : std::string::npos;
+        child_begin = lt == std::string::npos ? 0 : raw_base + lt;
+        // Its unprefixed descendants take their namespace from the child
+        // itself, never from around it; and the stream's namespace is read
+        // as jabber:client, which its bytes would not say.
+        bool own_default = false;
+        for (int i = 0; i < nb_namespaces; ++i) {
+            if (namespaces[2 * i] == nullptr && namespaces[2 * i + 1] != nullptr &&
+                namespaces[2 * i + 1][0] != 0) {
+                own_default = true;
+            }
+        }
+        const auto* u = reinterpret_cast<const char*>(uri);
+        child_ok = lt != std::string::npos && own_default && u != nullptr && owner.content_ns_ != u;
+    }
+
+    // Whether the elements at `level` (a top-level element's is kTopLevel)
+    // are only checked: those below the heads when heads are read.
+    bool skipped(size_t level) const {
+        return owner.head_levels_ > 0 && level > kTopLevel + owner.head_levels_ - 1;
+    }
+
+    // The children's bytes as spans of the element's bytes, which begin at
+    // parser offset `begin`.
+    std::vector<StreamEvent::Span> child_spans(size_t begin) const {
+        std::vector<StreamEvent::Span> spans;
+        spans.reserve(child_offsets.size());
+        for (const auto& [from, to] : child_offsets) {
+            spans.push_back(from < begin || to <= from
+                                ? StreamEvent::Span{}
+                                : StreamEvent::Span{from - begin, to - from});
+        }
+        return spans;
     }
 
     // The bytes from parser offset `begin` to `end`, without the whitespace
@@ -148,10 +208,18 @@ struct StreamReader::Impl {
             return;
         }
         if (self.depth >= 1 && self.owner.keep_raw_) {
+            if (self.depth == 1) {
+                self.child_offsets.clear();
+                self.partial = false;
+            }
+            if (self.depth == kTopLevel && self.owner.head_levels_ >= 2) {
+                self.begin_child(uri, nb_namespaces, namespaces);
+            }
             self.note_prefixes(prefix, nb_namespaces, namespaces, nb_attributes, attributes);
         }
-        if (self.depth >= 2 && self.owner.heads_only_) {
-            ++self.depth;  // a child element: checked, not built
+        if (self.skipped(self.depth + 1)) {
+            self.partial = true;
+            ++self.depth;  // below the heads: checked, not built
             return;
         }
         Element e(reinterpret_cast<const char*>(localname), self.map_ns(uri));
@@ -181,7 +249,7 @@ struct StreamReader::Impl {
             return;
         }
         if (self.depth == 0) {
-            StreamEvent ev{StreamEvent::Kind::kOpen, std::move(e), {}, {}, {}, {}};
+            StreamEvent ev{StreamEvent::Kind::kOpen, std::move(e), {}, {}, {}, {}, {}};
             for (int i = 0; i < nb_namespaces; ++i) {
                 if (namespaces[2 * i] == nullptr && namespaces[2 * i + 1] != nullptr) {
                     ev.default_ns = reinterpret_cast<const char*>(namespaces[2 * i + 1]);
@@ -230,7 +298,7 @@ struct StreamReader::Impl {
             self.depth = 0;
             self.owner.closed_ = true;
             self.owner.events_.push_back(
-                StreamEvent{StreamEvent::Kind::kClose, {}, {}, {}, {}, {}});
+                StreamEvent{StreamEvent::Kind::kClose, {}, {}, {}, {}, {}, {}});
             self.boundary = self.consumed();
             return;
         }
@@ -238,7 +306,11 @@ struct StreamReader::Impl {
         while (!self.prefixes.empty() && self.prefixes.back().first > self.depth) {
             self.prefixes.pop_back();
         }
-        if (self.depth >= 2 && self.owner.heads_only_) return;
+        if (self.skipped(self.depth + 1)) return;
+        if (self.depth == kTopLevel && self.owner.head_levels_ >= 2) {
+            self.child_offsets.emplace_back(self.child_ok ? self.child_begin : 0,
+                                            self.child_ok ? self.consumed() : 0);
+        }
         Element element = self.close_element();
         if (self.depth == 1) {
             // The whole element may have arrived in one chunk: measure it here
@@ -249,9 +321,11 @@ struct StreamReader::Impl {
                 return;
             }
             std::string raw;
+            std::vector<StreamEvent::Span> spans;
             if (self.raw_ok) {
                 raw = self.raw_between(self.boundary, end);
-            } else if (self.owner.heads_only_) {
+                spans = self.child_spans(end - raw.size());
+            } else if (self.owner.head_levels_ > 0) {
                 // Its bytes cannot be relayed, so its head is not enough.
                 auto whole = self.owner.read_whole(self.raw_between(self.boundary, end));
                 if (!whole) {
@@ -260,8 +334,11 @@ struct StreamReader::Impl {
                 }
                 element = std::move(*whole);
             }
-            self.owner.events_.push_back(StreamEvent{
-                StreamEvent::Kind::kElement, std::move(element), {}, {}, {}, std::move(raw)});
+            StreamEvent ev{StreamEvent::Kind::kElement, std::move(element), {}, {}, {}, {}, {}};
+            ev.raw = std::move(raw);
+            ev.child_spans = std::move(spans);
+            ev.partial = self.raw_ok && self.partial;
+            self.owner.events_.push_back(std::move(ev));
             self.boundary = end;
         } else {
             self.done.push_back(Node{std::move(element)});
@@ -272,7 +349,7 @@ struct StreamReader::Impl {
         Impl& self = of(ctx);
         if (self.owner.failed_) return;
         std::string_view text(reinterpret_cast<const char*>(ch), static_cast<size_t>(len));
-        if (self.depth >= 3 && self.owner.heads_only_) return;
+        if (self.skipped(self.depth)) return;
         if (self.depth >= 2) {
             // Adjacent runs make one text child, as Element::add_text does.
             if (text.empty()) return;
@@ -393,8 +470,8 @@ void StreamReader::create_parser() {
 
 void StreamReader::fail(std::string condition, std::string text) {
     failed_ = true;
-    events_.push_back(
-        StreamEvent{StreamEvent::Kind::kError, {}, {}, std::move(condition), std::move(text), {}});
+    events_.push_back(StreamEvent{
+        StreamEvent::Kind::kError, {}, {}, std::move(condition), std::move(text), {}, {}});
 }
 
 size_t StreamReader::pending_bytes() const {

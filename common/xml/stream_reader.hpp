@@ -43,6 +43,23 @@ struct StreamEvent {
     // received, if every namespace prefix in them is declared within them
     // (they may still rely on the stream's default namespace); else empty.
     std::string raw;
+    // kElement, from a reader of child heads: where each child element's
+    // bytes lie in `raw`, in the order of the children, if they stand on
+    // their own: the child declares its default namespace itself (not the
+    // stream's) and every prefix used inside it. Else {0, 0}.
+    struct Span {
+        size_t offset = 0;
+        size_t size = 0;
+    };
+    std::vector<Span> child_spans;
+    // kElement, from a reader of heads: elements below the heads were left
+    // out of `element` (else it is whole).
+    bool partial = false;
+    // The bytes of the i-th child element, if they stand on their own.
+    std::string_view child_raw(size_t i) const {
+        if (i >= child_spans.size()) return {};
+        return std::string_view(raw).substr(child_spans[i].offset, child_spans[i].size);
+    }
 };
 
 class StreamReader {
@@ -69,7 +86,16 @@ public:
     // with no raw bytes, as it would without this.
     void read_heads_only() {
         keep_raw_ = true;
-        heads_only_ = true;
+        head_levels_ = 1;
+    }
+    // As read_heads_only(), one level further, for a consumer that reads the
+    // attributes of an envelope and of what it carries and relays the
+    // latter: each top-level element comes with its child elements as heads
+    // (name, namespace, attributes, own text) and with where their bytes lie
+    // (StreamEvent::child_spans). Grandchildren are checked, not built.
+    void read_child_heads() {
+        keep_raw_ = true;
+        head_levels_ = 2;
     }
     // The element `raw` (bytes handed out by this reader) read again whole,
     // in this stream's context: for a consumer of heads that needs the rest.
@@ -123,7 +149,7 @@ private:
     std::vector<StreamEvent> events_;
     size_t events_head_ = 0;
     bool keep_raw_ = false;
-    bool heads_only_ = false;
+    size_t head_levels_ = 0;  // levels of elements built as heads; 0: whole elements
     bool failed_ = false;
     bool closed_ = false;
     bool opened_ = false;

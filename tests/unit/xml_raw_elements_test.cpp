@@ -31,11 +31,16 @@ const std::vector<std::string> kElements = {
     "<message><x><![CDATA[<not a tag>]]></x></message>",
 };
 
-std::unique_ptr<StreamReader> raw_reader() {
+// A reader of a component stream, in one of the modes that keep bytes.
+std::unique_ptr<StreamReader> reader_in(void (StreamReader::*mode)()) {
     auto r = std::make_unique<StreamReader>(jng::xml::ReaderLimits{},
                                             std::string(jng::ns::kComponentAccept));
-    r->keep_raw_elements();
+    ((*r).*mode)();
     return r;
+}
+
+std::unique_ptr<StreamReader> raw_reader() {
+    return reader_in(&StreamReader::keep_raw_elements);
 }
 
 // The stream: header, then the elements with whitespace of every kind between.
@@ -137,10 +142,7 @@ TEST_CASE("raw bytes only when asked for, and right after waking and large stanz
 
 namespace {
 std::unique_ptr<StreamReader> heads_reader() {
-    auto r = std::make_unique<StreamReader>(jng::xml::ReaderLimits{},
-                                            std::string(jng::ns::kComponentAccept));
-    r->read_heads_only();
-    return r;
+    return reader_in(&StreamReader::read_heads_only);
 }
 }  // namespace
 
@@ -172,6 +174,8 @@ TEST_CASE("heads only: attributes and own text, the rest in the bytes") {
     CHECK(hs[1].element.text() == "a1b2");
     CHECK(hs[2].element.text() == "t&u");
     CHECK(hs[2].element.first_element() == nullptr);
+    CHECK_FALSE(hs[1].partial);
+    CHECK(hs[2].partial);
 }
 
 TEST_CASE("heads only: an element leaning on the header comes whole, and limits hold below") {
@@ -199,4 +203,109 @@ TEST_CASE("heads only: an element leaning on the header comes whole, and limits 
     const auto b_ptr = heads_reader();
     CHECK(jng::test::error_of(feed_all(*b_ptr, kComponentHeader + "<message><x><!-- c --></x>")) ==
           "restricted-xml");
+}
+
+namespace {
+std::unique_ptr<StreamReader> child_heads_reader() {
+    return reader_in(&StreamReader::read_child_heads);
+}
+
+const std::string kPayload =
+    "<message xmlns='jabber:client' from='a@b/r' to='c@d' type='chat'>"
+    "<body>hi &amp; bye</body><x xmlns='urn:x'><y a='1'/></x></message>";
+const std::string kEnvelope =
+    "<route xmlns='http://jabberd.jabberstudio.org/ns/component/1.0' to='c2s' from='sm'>" +
+    kPayload + "</route>";
+
+std::vector<std::string> child_raws(const StreamEvent& e) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < e.child_spans.size(); ++i) out.emplace_back(e.child_raw(i));
+    return out;
+}
+}  // namespace
+
+TEST_CASE("child heads: the payload's head, and its bytes however they are split") {
+    const std::string all = kComponentHeader + " " + kEnvelope + "\n" + kEnvelope;
+    const auto full_ptr = raw_reader();
+    const auto full = feed_all(*full_ptr, all);
+    REQUIRE(full.size() == 3);
+    for (size_t split = 1; split < all.size(); ++split) {
+        const auto r_ptr = child_heads_reader();
+        StreamReader& r = *r_ptr;
+        r.feed(std::string_view(all).substr(0, split));
+        r.feed(std::string_view(all).substr(split));
+        const auto evs = drain(r);
+        INFO("split at " << split);
+        REQUIRE(evs.size() == 3);
+        for (size_t i = 1; i < 3; ++i) {
+            CHECK(evs[i].raw == kEnvelope);
+            CHECK(child_raws(evs[i]) == std::vector<std::string>{kPayload});
+            CHECK(evs[i].partial);
+            // The envelope with the payload's head: attributes, no children.
+            jng::xml::Element expected = full[i].element;
+            expected.first_element()->clear_children();
+            CHECK(evs[i].element == expected);
+            CHECK(r.read_whole(evs[i].raw) == full[i].element);
+        }
+    }
+}
+
+TEST_CASE("child heads: bytes only for a child that stands on its own") {
+    const std::string route = "<route xmlns='urn:r' xmlns:p='urn:p'>";
+    const std::string own_prefix = "<q:m xmlns='urn:m' xmlns:q='urn:q' q:a='1'><q:z/></q:m>";
+    const std::string alone = "<m xmlns='jabber:client'><n xmlns:p='urn:inner' p:a='2'/></m>";
+    const std::vector<std::string> children = {
+        "<m/>",                                        // its namespace is the route's
+        "<m xmlns='jabber:client'><p:x/></m>",         // a prefix of the route
+        "<m xmlns='jabber:client' p:a='1'/>",          // the same, on an attribute
+        "<m xmlns='jabber:component:accept'/>",        // the stream's, read as jabber:client
+        "<m xmlns='jabber:client'><x xmlns=''/></m>",  // fine: undeclared inside
+        own_prefix,
+        alone,
+    };
+    std::string all = route;
+    for (const std::string& c : children) all += c + "\n";
+    all += "</route>";
+    const auto r_ptr = child_heads_reader();
+    const auto evs = feed_all(*r_ptr, kComponentHeader + all);
+    REQUIRE(evs.size() == 2);
+    CHECK(evs[1].raw == all);
+    CHECK(child_raws(evs[1]) ==
+          std::vector<std::string>{"", "", "", "", children[4], own_prefix, alone});
+    std::vector<const jng::xml::Element*> heads;
+    for (const jng::xml::Element& c : evs[1].element.elements()) heads.push_back(&c);
+    REQUIRE(heads.size() == children.size());
+    CHECK(heads[3]->ns() == jng::ns::kClient);
+    CHECK(heads[5]->ns() == "urn:q");
+    REQUIRE(heads[5]->attrs().size() == 1);
+    CHECK(heads[5]->attrs()[0].ns == "urn:q");
+    CHECK(heads[5]->first_element() == nullptr);
+
+    CHECK(evs[1].partial);
+
+    // Nothing below the children: the element is whole, whatever its bytes.
+    const auto s_ptr = child_heads_reader();
+    const std::string control = "<route xmlns='urn:r' to='c2s'><session action='end'/></route>";
+    const auto ss = feed_all(*s_ptr, kComponentHeader + control);
+    REQUIRE(ss.size() == 2);
+    CHECK_FALSE(ss[1].partial);
+    CHECK(child_raws(ss[1]) == std::vector<std::string>{""});
+    CHECK(ss[1].element == *jng::xml::parse_element(control));
+
+    // A top-level element leaning on the header comes whole, with no bytes.
+    const auto h_ptr = child_heads_reader();
+    const auto hs = feed_all(
+        *h_ptr, kComponentHeader + "<route><m xmlns='jabber:client'><h:x><y/></h:x></m></route>");
+    REQUIRE(hs.size() == 2);
+    CHECK(hs[1].raw.empty());
+    CHECK(hs[1].child_spans.empty());
+    CHECK_FALSE(hs[1].partial);
+    REQUIRE(hs[1].element.first_element() != nullptr);
+    CHECK(hs[1].element.first_element()->first_element()->first_element() != nullptr);
+
+    // Grandchildren are checked, not built.
+    std::string deep = "<route><m xmlns='jabber:client'>";
+    for (int i = 0; i < 40; ++i) deep += "<x>";
+    const auto d_ptr = child_heads_reader();
+    CHECK(jng::test::error_of(feed_all(*d_ptr, kComponentHeader + deep)) == "policy-violation");
 }

@@ -49,8 +49,9 @@ std::string routed_message(int i) {
 
 enum class Content { kMessages, kPresence, kRoutes };
 // What the reader keeps: the tree; the tree and each stanza's bytes; only
-// each stanza's head and its bytes (the router).
-enum class Keep { kTree, kRaw, kHeads };
+// each stanza's head and its bytes (the router); the heads of each stanza
+// and of its children, and the bytes (c2s reading envelopes).
+enum class Keep { kTree, kRaw, kHeads, kChildHeads };
 
 std::string stream_of(int stanzas, Content content) {
     std::string s;
@@ -74,6 +75,7 @@ void read_stream(benchmark::State& state, Content content, Keep keep = Keep::kTr
             {}, std::string(component ? jng::ns::kComponentAccept : jng::ns::kClient));
         if (keep == Keep::kRaw) reader.keep_raw_elements();
         if (keep == Keep::kHeads) reader.read_heads_only();
+        if (keep == Keep::kChildHeads) reader.read_child_heads();
         reader.feed(component ? kComponentHeader : kHeader);
         while (reader.next()) {
         }
@@ -106,11 +108,15 @@ void BM_StreamReader_Routes(benchmark::State& state) {
 void BM_StreamReader_RouteHeads(benchmark::State& state) {
     read_stream(state, Content::kRoutes, Keep::kHeads);
 }
+void BM_StreamReader_RouteChildHeads(benchmark::State& state) {
+    read_stream(state, Content::kRoutes, Keep::kChildHeads);
+}
 BENCHMARK(BM_StreamReader_Messages)->Arg(512)->Arg(4096)->Arg(65536);
 BENCHMARK(BM_StreamReader_MessagesRaw)->Arg(512)->Arg(4096)->Arg(65536);
 BENCHMARK(BM_StreamReader_Presence)->Arg(4096);
 BENCHMARK(BM_StreamReader_Routes)->Arg(4096);
 BENCHMARK(BM_StreamReader_RouteHeads)->Arg(4096);
+BENCHMARK(BM_StreamReader_RouteChildHeads)->Arg(4096);
 
 // One standalone element, as stored stanzas (offline queue) are read back.
 void BM_ParseElement(benchmark::State& state) {
