@@ -81,6 +81,11 @@ void ClientStream::send(const xml::Element& element) {
     // A fresh string: a session keeps no buffer sized by its largest stanza.
     std::string out;
     xml::serialize(element, out, kClientStream);
+    write(out);
+}
+
+void ClientStream::write(std::string_view out) {
+    if (state_ == State::kClosed || stream_->closing()) return;
     stream_->write(out);
     if (stream_->pending_output() > server_.config().max_output_bytes) {
         server_.log().notice("client {} ({}) does not read its stream; closing", id_, peer());
@@ -368,9 +373,13 @@ void ClientStream::session_ended(std::string_view condition) {
          condition == "conflict" ? "replaced by a new connection" : "");
 }
 
-void ClientStream::deliver(xml::Element&& s) {
+void ClientStream::deliver(xml::Element&& s, std::string_view bytes) {
     if (state_ != State::kActive) return;
-    send(s);
+    if (bytes.empty()) {
+        send(s);
+    } else {
+        write(bytes);
+    }
 }
 
 void ClientStream::handle_active(xml::Element&& e) {

@@ -67,7 +67,9 @@ public:
     void session_started(const std::string& sm, std::string_view jid);
     void session_failed(std::string_view condition);
     void session_ended(std::string_view condition);
-    void deliver(xml::Element&& stanza);
+    // `bytes`: the stanza as received from the sm, when it can be written
+    // out as it is (then `stanza` may be its head only).
+    void deliver(xml::Element&& stanza, std::string_view bytes = {});
 
     // Frees the XML parser of a session that received nothing since the
     // last call (see StreamReader::hibernate_if_quiet).
@@ -80,6 +82,7 @@ private:
     void on_element(xml::Element&& element);
     void on_closed(std::string_view reason);
     void send_features();
+    void write(std::string_view bytes);  // a stanza, with the output limit
     void start_tls();
     void handle_pre_auth(xml::Element&& element);
     void handle_bindable(xml::Element&& element);

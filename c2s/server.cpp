@@ -85,6 +85,8 @@ Status Server::start() {
     };
     h.on_lost = [this] { on_router_lost(); };
     h.on_stanza = [this](xml::Element&& e) { on_router_element(std::move(e)); };
+    // What the sm sends a client is written out as the sm wrote it.
+    h.on_route_bytes = [this](xml::Element&& e, std::string_view payload) { on_route(e, payload); };
     h.on_name = [this](const component::NamePresence& p) { on_name(p); };
     h.on_names_synced = [this] { on_names_synced(); };
     link_ = std::make_unique<component::Link>(loop_, log_, config_.router, std::move(h));
@@ -214,7 +216,7 @@ void Server::on_router_element(xml::Element&& e) {
     }
 }
 
-void Server::on_route(xml::Element& envelope) {
+void Server::on_route(xml::Element& envelope, std::string_view payload) {
     const component::Route r = component::read_route(envelope);
     const auto it = streams_.find(r.session);
     ClientStream* stream = it == streams_.end() ? nullptr : it->second.get();
@@ -237,7 +239,7 @@ void Server::on_route(xml::Element& envelope) {
         return;
     }
     if (!control) {
-        stream->deliver(std::move(*r.payload));
+        stream->deliver(std::move(*r.payload), payload);
         return;
     }
     switch (control->action) {

@@ -59,7 +59,9 @@ public:
 private:
     void accept(int fd, std::string peer, bool direct_tls);
     void on_router_element(xml::Element&& element);
-    void on_route(xml::Element& envelope);
+    // `payload`: the bytes of what the envelope carries, when the link hands
+    // them (then the envelope holds the payload's head only).
+    void on_route(xml::Element& envelope, std::string_view payload = {});
     void on_name(const component::NamePresence& presence);
     void on_names_synced();
     void on_router_lost();

@@ -89,6 +89,7 @@ void Link::stop() {
 void Link::connect() {
     set_state(State::kConnecting);
     reader_ = std::make_unique<xml::StreamReader>(config_.limits, std::string(ns::kComponentAccept));
+    if (handlers_.on_route_bytes) reader_->read_child_heads();
     stream_ = net::Stream::connect(loop_, config_.host, config_.port, config_.connect_timeout);
     net::Stream::Callbacks cb;
     cb.on_connected = [this] {
@@ -119,10 +120,23 @@ void Link::on_data(std::string_view data) {
                 write_now(hs);
                 break;
             }
-            case xml::StreamEvent::Kind::kElement:
-                handle(std::move(ev->element));
+            case xml::StreamEvent::Kind::kElement: {
+                std::string_view payload = ev->child_raw(0);
+                if (ev->partial &&
+                    (payload.empty() || ev->child_spans.size() != 1 || !is_route(ev->element))) {
+                    // Its children came as heads, and it is not relayed as bytes.
+                    auto whole = reader_->read_whole(ev->raw);
+                    if (!whole) {
+                        stream_->close("cannot read an element from the router again");
+                        return;
+                    }
+                    ev->element = std::move(*whole);
+                    payload = {};
+                }
+                handle(std::move(ev->element), payload);
                 if (!net::alive(watch)) return;
                 break;
+            }
             case xml::StreamEvent::Kind::kClose:
                 stream_->close("router closed the stream");
                 return;
@@ -135,7 +149,7 @@ void Link::on_data(std::string_view data) {
     }
 }
 
-void Link::handle(xml::Element&& e) {
+void Link::handle(xml::Element&& e, std::string_view payload) {
     if (e.is("error", ns::kStream)) {
         std::string condition = "unknown";
         for (const xml::Element& c : e.elements()) {
@@ -186,7 +200,11 @@ void Link::handle(xml::Element&& e) {
             return;
         }
     }
-    if (handlers_.on_stanza) handlers_.on_stanza(std::move(e));
+    if (!payload.empty()) {
+        handlers_.on_route_bytes(std::move(e), payload);
+    } else if (handlers_.on_stanza) {
+        handlers_.on_stanza(std::move(e));
+    }
 }
 
 void Link::send_binds() {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "component/protocol.hpp"
@@ -51,6 +52,12 @@ public:
         std::function<void()> on_ready;  // authenticated and every name bound
         std::function<void()> on_lost;   // was ready, connection gone
         std::function<void(xml::Element&&)> on_stanza;  // stanzas and envelopes
+        // For a daemon that relays what envelopes carry without reading it:
+        // when set, an envelope whose one payload's bytes stand on their own
+        // (xml::StreamEvent::child_spans) comes here with them, its payload
+        // read as a head only (name, namespace, attributes); everything else
+        // still comes whole to on_stanza.
+        std::function<void(xml::Element&& envelope, std::string_view payload)> on_route_bytes;
         std::function<void(const NamePresence&)> on_name;
         std::function<void()> on_names_synced;  // the first listing is complete
     };
@@ -75,7 +82,7 @@ private:
     void connect();
     void on_data(std::string_view data);
     void on_closed(std::string_view reason);
-    void handle(xml::Element&& element);
+    void handle(xml::Element&& element, std::string_view payload);
     void handle_bind_answer(const xml::Element& element);
     void send_binds();
     void become_ready();

@@ -3,6 +3,7 @@ ComponentXMPP attaches with its secret from router-users.xml, talks with
 clients, and is refused or cut off when it gets the protocol wrong - while
 the router keeps routing for everyone else."""
 
+import re
 import secrets
 import xml.etree.ElementTree as ET
 
@@ -165,6 +166,15 @@ def test_forged_from_is_invalid_from_and_others_keep_talking(server, bot_secret)
     assert "'someoneelse.localhost' is not a name of %s" % RAW in server.log_text("router")
 
 
+async def expect_extension(client, body, ns, value, inner):
+    """The message with `body` arrives with <x a=`value`><y>`inner`</y></x> in `ns`."""
+    got = await client.expect(is_message(body))
+    x = got.xml.find("{%s}x" % ns)
+    assert x is not None, ET.tostring(got.xml)
+    assert x.get("{%s}a" % ns) == value
+    assert x.find("{%s}y" % ns).text == inner
+
+
 def test_payloads_keep_their_namespaces_whoever_declared_the_prefix(server):
     """The router relays an element as it came when every prefix in it is
     declared inside it, and writes it out afresh when it uses one of its
@@ -178,13 +188,8 @@ def test_payloads_keep_their_namespaces_whoever_declared_the_prefix(server):
                  "<o:x xmlns:o='urn:example:own' o:a='1'><o:y>one</o:y></o:x></message>" % RAW)
         raw.send("<message from='%s' to='alice@localhost/phone'><body>header</body>"
                  "<h:x h:a='2'><h:y>two</h:y></h:x></message>" % RAW)
-        for text, ns, value, inner in (("own", "urn:example:own", "1", "one"),
-                                       ("header", "urn:example:header", "2", "two")):
-            got = await alice.expect(is_message(text))
-            x = got.xml.find("{%s}x" % ns)
-            assert x is not None, ET.tostring(got.xml)
-            assert x.get("{%s}a" % ns) == value
-            assert x.find("{%s}y" % ns).text == inner
+        await expect_extension(alice, "own", "urn:example:own", "1", "one")
+        await expect_extension(alice, "header", "urn:example:header", "2", "two")
         raw.close()
         await alice.close()
     run(body())
@@ -315,6 +320,34 @@ def test_an_envelope_nobody_takes_comes_back_with_its_payload(server):
     assert message is not None and message.get("to") == "x@nobody.localhost"
     assert message.findtext("{jabber:client}body") == "back to me"
     assert message.find("{urn:example}x/{urn:example}y").get("a") == "1"
+
+
+def test_what_an_envelope_carries_reaches_the_client_whole(server):
+    """c2s writes a payload out to the client as the envelope carried it when
+    it stands on its own, and reads it whole first when it leans on a prefix
+    declared on the envelope."""
+    async def body():
+        alice = await login(server, "alice@localhost/phone", "alice-pw")
+        bound = re.search(r"client (\S+) \(\S+\) bound alice@localhost/phone on",
+                          server.log_text("c2s-1"))
+        assert bound, "no session id in the c2s log"
+        raw = RawComponent(server)
+        assert "<handshake" in raw.handshake(ENV, ENV_SECRET)
+        raw.send("<route xmlns='%s' from='%s' to='c2s-1' session='%s'>"
+                 "<message xmlns='jabber:client' from='x@%s' to='alice@localhost/phone'>"
+                 "<body>as carried</body><o:x xmlns:o='urn:example:own' o:a='1'>"
+                 "<o:y>one &amp; &lt;</o:y></o:x></message></route>"
+                 % (EXT, ENV, bound.group(1), ENV))
+        raw.send("<route xmlns='%s' xmlns:e='urn:example:envelope' from='%s' to='c2s-1' "
+                 "session='%s'><message xmlns='jabber:client' from='x@%s' "
+                 "to='alice@localhost/phone'><body>read again</body>"
+                 "<e:x e:a='2'><e:y>two</e:y></e:x></message></route>"
+                 % (EXT, ENV, bound.group(1), ENV))
+        await expect_extension(alice, "as carried", "urn:example:own", "1", "one & <")
+        await expect_extension(alice, "read again", "urn:example:envelope", "2", "two")
+        raw.close()
+        await alice.close()
+    run(body())
 
 
 def test_stanzas_before_the_handshake_are_not_authorized(server):
