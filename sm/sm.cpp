@@ -115,7 +115,7 @@ bool SessionManager::owns(const Jid& bare) const {
 }
 
 void SessionManager::send_to(const Session& session, const xml::Element& stanza) {
-    link_->send(component::make_route({config_.id, session.c2s, session.id}, stanza));
+    link_->send_route({config_.id, session.c2s, session.id}, stanza);
 }
 
 // ---- the router side --------------------------------------------------

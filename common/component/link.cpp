@@ -271,20 +271,31 @@ void Link::write_now(const xml::Element& element) {
 }
 
 bool Link::send(const xml::Element& element) {
+    out_.clear();
+    xml::serialize(element, out_, kComponentStream);
+    return send_written();
+}
+
+bool Link::send_route(const RouteAddress& address, const xml::Element& payload) {
+    out_.clear();
+    write_route(address, payload, out_);
+    return send_written();
+}
+
+bool Link::send_written() {
     if (state_ == State::kReady && stream_) {
-        write_now(element);
+        stream_->write(out_);
         return true;
     }
-    std::string s = xml::to_string(element, kComponentStream);
-    if (queue_bytes_ + s.size() > config_.queue_limit_bytes) {
+    if (queue_bytes_ + out_.size() > config_.queue_limit_bytes) {
         if (dropped_++ % 1000 == 0) {
             log_.warning("router link down and queue full ({} bytes): dropping stanzas",
                          queue_bytes_);
         }
         return false;
     }
-    queue_bytes_ += s.size();
-    queue_.push_back(std::move(s));
+    queue_bytes_ += out_.size();
+    queue_.push_back(out_);
     return true;
 }
 

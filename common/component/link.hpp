@@ -72,6 +72,8 @@ public:
 
     // Sends now when ready; otherwise queues (bounded). False when dropped.
     bool send(const xml::Element& element);
+    // send(make_route(address, payload)), without copying the payload.
+    bool send_route(const RouteAddress& address, const xml::Element& payload);
 
     State state() const { return state_; }
     bool ready() const { return state_ == State::kReady; }
@@ -88,6 +90,7 @@ private:
     void become_ready();
     void schedule_retry(std::string_view why);
     void write_now(const xml::Element& element);
+    bool send_written();  // what out_ holds
     void flush_queue();
 
     net::Loop& loop_;

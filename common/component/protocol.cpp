@@ -3,6 +3,7 @@
 
 #include "ns.hpp"
 #include "tls/tls.hpp"
+#include "xml/serializer.hpp"
 
 namespace jng::component {
 
@@ -66,6 +67,22 @@ xml::Element make_route(const RouteAddress& address, xml::Element payload) {
     e.set_attr("session", address.session);
     e.add_child(std::move(payload));
     return e;
+}
+
+void write_route(const RouteAddress& address, const xml::Element& payload, std::string& out) {
+    const auto attr = [&out](std::string_view name, std::string_view value) {
+        out.append(" ").append(name).append("='");
+        xml::append_escaped_attr(out, value);
+        out.push_back('\'');
+    };
+    out.append("<route xmlns='").append(ns::kComponentExt).push_back('\'');
+    attr("from", address.from);
+    attr("to", address.to);
+    if (!address.user.empty()) attr("user", address.user);
+    attr("session", address.session);
+    out.push_back('>');
+    xml::serialize(payload, out, xml::StreamContext{ns::kComponentAccept}, ns::kComponentExt);
+    out.append("</route>");
 }
 
 namespace {

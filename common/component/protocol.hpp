@@ -46,6 +46,9 @@ struct RouteAddress {
     std::string_view user = {};
 };
 xml::Element make_route(const RouteAddress& address, xml::Element payload);
+// What serializing make_route(address, payload) writes onto a component
+// stream, without copying the payload into an envelope first.
+void write_route(const RouteAddress& address, const xml::Element& payload, std::string& out);
 
 // <session action= [jid=] [condition=]/> inside an envelope.
 enum class SessionAction { kStart, kStarted, kFailed, kEnd };

@@ -142,6 +142,12 @@ void serialize(const Element& element, std::string& out, const StreamContext& co
         element, context.content_ns);
 }
 
+void serialize(const Element& element, std::string& out, const StreamContext& context,
+               std::string_view parent_ns) {
+    Writer{out, context.content_ns, true, context.prefixed_ns, context.prefix}.write(element,
+                                                                                     parent_ns);
+}
+
 std::string to_string(const Element& element, const StreamContext& context) {
     std::string out;
     serialize(element, out, context);

@@ -30,6 +30,10 @@ std::string to_string(const Element& element);
 
 // A top-level element written into a stream opened with `context`.
 void serialize(const Element& element, std::string& out, const StreamContext& context);
+// The same element written as a child of a top-level element in namespace
+// `parent_ns`: what an envelope carries, written without copying it into one.
+void serialize(const Element& element, std::string& out, const StreamContext& context,
+               std::string_view parent_ns);
 std::string to_string(const Element& element, const StreamContext& context);
 
 void append_escaped_text(std::string& out, std::string_view text);

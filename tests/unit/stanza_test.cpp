@@ -1,10 +1,13 @@
 // Stanza errors (RFC 6120 §8.3) and the component protocol's elements.
+#include "stanza.hpp"
+
 #include <catch.hpp>
+#include <string>
+#include <vector>
 
 #include "component/protocol.hpp"
 #include "karma.hpp"
 #include "ns.hpp"
-#include "stanza.hpp"
 #include "xml/serializer.hpp"
 #include "xml/stream_reader.hpp"
 
@@ -92,6 +95,30 @@ TEST_CASE("route envelopes round-trip through a component stream") {
     CHECK(r.session == "s1");
     REQUIRE(r.payload);
     CHECK(*r.payload == *m);
+}
+
+TEST_CASE("an envelope written around its payload is the envelope serialized") {
+    const std::vector<std::string> payloads = {
+        "<message xmlns='jabber:client' to='b@x' xml:lang='en'><body>hi &amp; &lt;bye&gt;</body>"
+        "<x xmlns='urn:x' xmlns:p='urn:p' p:a='1'><y/></x></message>",
+        "<presence xmlns='jabber:client'/>",
+        "<session xmlns='urn:jabberd-ng:component:1' action='started' jid='a@x/r'/>",
+    };
+    const std::vector<jng::component::RouteAddress> addresses = {
+        {"c2s-1", "sm-1", "s1", "a@x"},
+        {"sm-1", "c2s-1", "s'2&<"},
+    };
+    for (const std::string& xml : payloads) {
+        const auto payload = parse_element(xml);
+        REQUIRE(payload);
+        for (const auto& address : addresses) {
+            std::string written;
+            jng::component::write_route(address, *payload, written);
+            INFO(written);
+            CHECK(written == to_string(jng::component::make_route(address, *payload),
+                                       {jng::ns::kComponentAccept}));
+        }
+    }
 }
 
 TEST_CASE("session control elements") {
