@@ -262,7 +262,13 @@ void SessionManager::process_out(Session& session, xml::Element&& stanza) {
     if (v != Verdict::kPass) return;
     if (!p.to) return;  // a presence broadcast nobody handled: nothing to route
     if (!p.stanza.has_attr("to")) p.stanza.set_attr("to", p.to->str());
-    route(std::move(p.stanza));
+    // The addresses are parsed already, unless a module rewrote them or the
+    // client wrote 'to' in another form.
+    if (p.stanza.attr("to") == p.to->str() && p.stanza.attr("from") == p.from.str()) {
+        route(std::move(p.stanza), std::move(p.from), std::move(*p.to));
+    } else {
+        route(std::move(p.stanza));
+    }
 }
 
 void SessionManager::route(xml::Element&& stanza) {
@@ -273,8 +279,12 @@ void SessionManager::route(xml::Element&& stanza) {
                      stanza.attr("to"), stanza.attr("from"));
         return;
     }
-    if (is_local(to->domain()) && (!to->has_node() || owns(to->bare()))) {
-        process_in(std::move(stanza), std::move(*from), std::move(*to));
+    route(std::move(stanza), std::move(*from), std::move(*to));
+}
+
+void SessionManager::route(xml::Element&& stanza, Jid from, Jid to) {
+    if (is_local(to.domain()) && (!to.has_node() || owns(to.bare()))) {
+        process_in(std::move(stanza), std::move(from), std::move(to));
         return;
     }
     link_->send(stanza);

@@ -150,6 +150,7 @@ private:
                       const component::SessionControl& control);
 
     // Stanzas.
+    void route(xml::Element&& stanza, Jid from, Jid to);  // `from`, `to`: its addresses, parsed
     void process_out(Session& session, xml::Element&& stanza);
     void process_in(xml::Element&& stanza, Jid from, Jid to);
     void finish_in(Packet& packet, Verdict verdict);

@@ -65,6 +65,24 @@ def test_message_to_full_jid(suite):
     run(body())
 
 
+def test_message_to_a_jid_written_in_another_case(suite):
+    # RFC 7622 §3.2, §3.3: node and domain compare case-folded; the
+    # resource does not.
+    users(suite, "alice", "bob")
+
+    async def body():
+        alice = await login(suite, ALICE + "/phone", "pw")
+        desk = await login(suite, BOB + "/desk", "pw")
+        d = desk.mark()
+        alice.send_raw("<message to='Bob@LocalHost/desk' type='chat' id='c1'>"
+                       "<body>in capitals</body></message>")
+        await desk.received(is_message(frm=ALICE + "/phone", body="in capitals"), since=d)
+        for c in (alice, desk):
+            await c.close()
+
+    run(body())
+
+
 def test_bare_jid_goes_to_highest_priority(suite):
     users(suite, "alice", "bob")
 
