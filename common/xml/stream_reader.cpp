@@ -142,15 +142,21 @@ struct StreamReader::Impl {
         // Its unprefixed descendants take their namespace from the child
         // itself, never from around it; and the stream's namespace is read
         // as jabber:client, which its bytes would not say.
-        bool own_default = false;
+        const char* own_default = default_declared(nb_namespaces, namespaces);
+        const auto* u = reinterpret_cast<const char*>(uri);
+        child_ok = lt != std::string::npos && own_default != nullptr && own_default[0] != 0 &&
+                   u != nullptr && owner.content_ns_ != u;
+    }
+
+    // The default namespace a start tag declares (libxml2's namespaces:
+    // prefix, URI pairs), if it declares one.
+    static const char* default_declared(int nb_namespaces, const xmlChar** namespaces) {
         for (int i = 0; i < nb_namespaces; ++i) {
-            if (namespaces[2 * i] == nullptr && namespaces[2 * i + 1] != nullptr &&
-                namespaces[2 * i + 1][0] != 0) {
-                own_default = true;
+            if (namespaces[2 * i] == nullptr && namespaces[2 * i + 1] != nullptr) {
+                return reinterpret_cast<const char*>(namespaces[2 * i + 1]);
             }
         }
-        const auto* u = reinterpret_cast<const char*>(uri);
-        child_ok = lt != std::string::npos && own_default && u != nullptr && owner.content_ns_ != u;
+        return nullptr;
     }
 
     // Whether the elements at `level` (a top-level element's is kTopLevel)
@@ -250,11 +256,7 @@ struct StreamReader::Impl {
         }
         if (self.depth == 0) {
             StreamEvent ev{StreamEvent::Kind::kOpen, std::move(e), {}, {}, {}, {}, {}};
-            for (int i = 0; i < nb_namespaces; ++i) {
-                if (namespaces[2 * i] == nullptr && namespaces[2 * i + 1] != nullptr) {
-                    ev.default_ns = reinterpret_cast<const char*>(namespaces[2 * i + 1]);
-                }
-            }
+            if (const char* d = default_declared(nb_namespaces, namespaces)) ev.default_ns = d;
             self.owner.opened_ = true;
             self.owner.events_.push_back(std::move(ev));
             self.depth = 1;
