@@ -199,10 +199,14 @@ void Server::end_session(ClientStream& stream) {
 }
 
 void Server::to_sm(ClientStream& stream, xml::Element&& stanza) {
-    if (!send_to_sm(stream.sm(), component::make_route({config_.id, stream.sm(), stream.id()},
-                                                       std::move(stanza)))) {
-        stream.fail("resource-constraint", "the server is overloaded");
-    }
+    const component::RouteAddress address{config_.id, stream.sm(), stream.id()};
+    // Every stanza a client sends passes here: its envelope is written around
+    // it rather than built as an element, except while it must be held.
+    const bool sent =
+        sm_before_loss_.count(stream.sm()) == 0
+            ? link_->send_route(address, stanza)
+            : send_to_sm(stream.sm(), component::make_route(address, std::move(stanza)));
+    if (!sent) stream.fail("resource-constraint", "the server is overloaded");
 }
 
 void Server::on_router_element(xml::Element&& e) {
