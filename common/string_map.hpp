@@ -10,9 +10,14 @@
 
 namespace jng {
 
+// Not noexcept on purpose: libstdc++ then keeps each key's hash in its node,
+// as it does for std::hash<std::string>. A lookup compares hashes before
+// keys and finds a bucket's end without hashing its neighbours' keys again;
+// keys like "user1234@example.com" share a length, so each neighbour cost a
+// memcmp and a hash over a string outside the node.
 struct StringHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 template <class V>
