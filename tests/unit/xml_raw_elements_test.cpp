@@ -16,11 +16,9 @@ using jng::xml::StreamReader;
 using jng::test::drain;
 using jng::test::feed_all;
 
-namespace {
-const std::string kComponentHeader =
-    "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
-    "xmlns:stream='http://etherx.jabber.org/streams' xmlns:h='urn:header' to='c.example'>";
+using jng::test::kComponentHeader;
 
+namespace {
 const std::vector<std::string> kElements = {
     "<message to='a@b' type='chat'><body>caf\xc3\xa9 &amp; &lt;tea&gt; &#x263A;</body></message>",
     "<route xmlns='http://jabberd.jabberstudio.org/ns/component/1.0' to='sm' from='c2s'\n"

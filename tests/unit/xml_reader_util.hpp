@@ -15,6 +15,12 @@ inline const std::string kClientHeader =
     "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
     "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
 
+// A component stream whose header also binds a prefix of its own (h), for
+// elements that lean on it.
+inline const std::string kComponentHeader =
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
+    "xmlns:stream='http://etherx.jabber.org/streams' xmlns:h='urn:header' to='c.example'>";
+
 inline std::vector<xml::StreamEvent> drain(xml::StreamReader& r) {
     std::vector<xml::StreamEvent> out;
     while (auto e = r.next()) out.push_back(std::move(*e));
