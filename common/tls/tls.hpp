@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,5 +98,13 @@ std::string_view backend_name();  // "openssl" or "gnutls"
 std::string sha1_hex(std::string_view data);
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
+// PBKDF2 (RFC 8018 §5.2) with HMAC-SHA-1 or HMAC-SHA-256, filling `out`:
+// SCRAM's SaltedPassword. The backend's takes half the time of libgsasl's
+// portable one, and a PLAIN login or a new account costs one. False when
+// the backend refuses (SHA-1 in a FIPS-only configuration, say).
+enum class Prf { kHmacSha1, kHmacSha256 };
+bool pbkdf2(Prf prf, std::string_view password, std::string_view salt, unsigned iterations,
+            std::span<unsigned char> out);
 
 }  // namespace jng::tls

@@ -1,8 +1,9 @@
 // Digests the protocols need (XEP-0114 handshake, XEP-0185 dialback keys),
 // checked against the published test vectors.
 #include <catch.hpp>
-
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "tls/tls.hpp"
 
@@ -55,4 +56,38 @@ TEST_CASE("the XEP-0114 handshake digest is lowercase hex of SHA-1(id + secret)"
     // XEP-0114 §3, with the stream id and secret of its examples.
     CHECK(sha1_hex(std::string("3BF96D75") + "private") ==
           "4c49733a15591f6b2ae16d13586975e9d4c31e9d");
+}
+
+namespace {
+std::string pbkdf2_hex(Prf prf, std::string_view password, std::string_view salt,
+                       unsigned iterations, size_t length) {
+    std::string out(length, '\0');
+    const bool ok = pbkdf2(prf, password, salt, iterations,
+                           std::span(reinterpret_cast<unsigned char*>(out.data()), out.size()));
+    if (!ok) return "refused";
+    static constexpr std::string_view kDigits = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : out) {
+        hex += kDigits[c >> 4];
+        hex += kDigits[c & 0x0f];
+    }
+    return hex;
+}
+}  // namespace
+
+TEST_CASE("PBKDF2 matches RFC 6070 and RFC 7914", "[tls]") {
+    // RFC 6070 §2, HMAC-SHA-1.
+    CHECK(pbkdf2_hex(Prf::kHmacSha1, "password", "salt", 1, 20) ==
+          "0c60c80f961f0e71f3a9b524af6012062fe037a6");
+    CHECK(pbkdf2_hex(Prf::kHmacSha1, "password", "salt", 4096, 20) ==
+          "4b007901b765489abead49d926f721d065a429c1");
+    CHECK(pbkdf2_hex(Prf::kHmacSha1, std::string_view("pass\0word", 9),
+                     std::string_view("sa\0lt", 5), 4096,
+                     16) == "56fa6aa75548099dcc37d7f03425e0c3");
+    // RFC 7914 §11, HMAC-SHA-256: output longer than one block of the PRF.
+    CHECK(pbkdf2_hex(Prf::kHmacSha256, "passwd", "salt", 1, 64) ==
+          "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+          "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783");
+    // No iterations is no derivation.
+    CHECK(pbkdf2_hex(Prf::kHmacSha256, "password", "salt", 0, 32) == "refused");
 }

@@ -1,5 +1,6 @@
 // SHA-1, SHA-256 and HMAC-SHA-256 as lowercase hex, through GnuTLS's one-shot
-// functions, for protocol use: the XEP-0114 handshake and XEP-0185 dialback keys.
+// functions, for protocol use: the XEP-0114 handshake and XEP-0185 dialback
+// keys; and PBKDF2 for SCRAM's salted passwords.
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
@@ -64,6 +65,19 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
         return {};
     }
     return to_hex(mac.data(), size);
+}
+
+bool pbkdf2(Prf prf, std::string_view password, std::string_view salt, unsigned iterations,
+            std::span<unsigned char> out) {
+    // The datums only read: GnuTLS takes them by const pointer.
+    const gnutls_datum_t key{reinterpret_cast<unsigned char*>(const_cast<char*>(password.data())),
+                             static_cast<unsigned>(password.size())};
+    const gnutls_datum_t salt_datum{
+        reinterpret_cast<unsigned char*>(const_cast<char*>(salt.data())),
+        static_cast<unsigned>(salt.size())};
+    const gnutls_mac_algorithm_t mac = prf == Prf::kHmacSha1 ? GNUTLS_MAC_SHA1 : GNUTLS_MAC_SHA256;
+    return iterations > 0 &&
+           gnutls_pbkdf2(mac, &key, &salt_datum, iterations, out.data(), out.size()) == 0;
 }
 
 }  // namespace jng::tls

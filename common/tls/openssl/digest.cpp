@@ -1,8 +1,10 @@
 // SHA-1, SHA-256 and HMAC-SHA-256 as lowercase hex, through EVP, for protocol
-// use: the XEP-0114 handshake and XEP-0185 dialback keys.
+// use: the XEP-0114 handshake and XEP-0185 dialback keys; and PBKDF2 for
+// SCRAM's salted passwords.
 #include <openssl/evp.h>
 
 #include <array>
+#include <climits>
 #include <string>
 #include <string_view>
 
@@ -58,6 +60,17 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
         return {};
     }
     return to_hex(mac.data(), size);
+}
+
+bool pbkdf2(Prf prf, std::string_view password, std::string_view salt, unsigned iterations,
+            std::span<unsigned char> out) {
+    openssl::ErrorQueueScope errors;
+    const EVP_MD* md = prf == Prf::kHmacSha1 ? EVP_sha1() : EVP_sha256();
+    return md != nullptr && iterations > 0 && iterations <= INT_MAX && out.size() <= INT_MAX &&
+           PKCS5_PBKDF2_HMAC(password.empty() ? "" : password.data(),
+                             static_cast<int>(password.size()), bytes_of(salt),
+                             static_cast<int>(salt.size()), static_cast<int>(iterations), md,
+                             static_cast<int>(out.size()), out.data()) == 1;
 }
 
 }  // namespace jng::tls
