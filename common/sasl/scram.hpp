@@ -1,5 +1,6 @@
-// Deriving and checking SCRAM credentials (PBKDF2 through libgsasl). These are
-// deliberately slow: call them on a worker thread, never on the event loop.
+// Deriving and checking SCRAM credentials (PBKDF2 through the TLS backend,
+// the rest through libgsasl). These are deliberately slow: call them on a
+// worker thread, never on the event loop.
 #pragma once
 
 #include <string>
