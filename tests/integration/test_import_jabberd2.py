@@ -336,8 +336,9 @@ def test_import_and_log_in(suites, jabberd2):
 
         # bob's non-ASCII password, over both SCRAM hashes (without channel
         # binding: a client that could bind and picks a plain SCRAM is a
-        # downgrade the server refuses).
-        for mechanism in ("SCRAM-SHA-1", "SCRAM-SHA-256"):
+        # downgrade the server refuses), and over PLAIN, which c2s checks
+        # by deriving the stored keys from it.
+        for mechanism in ("SCRAM-SHA-1", "SCRAM-SHA-256", "PLAIN"):
             bob = await login(suite, "bob@localhost/m", "b\u00f6b pass", mechanism=mechanism,
                               channel_binding=False)
             roster = await request(bob, "get", "<query xmlns='jabber:iq:roster'/>")
