@@ -167,18 +167,20 @@ void Server::start_session(ClientStream& stream, Jid full) {
 }
 
 void Server::send_end(std::string_view sm, std::string_view session) {
-    send_to_sm(sm, component::make_route({config_.id, sm, session},
-                                         component::make_session({SessionAction::kEnd, {}, {}})));
+    send_to_sm({config_.id, sm, session}, component::make_session({SessionAction::kEnd, {}, {}}));
 }
 
-bool Server::send_to_sm(std::string_view sm, xml::Element&& envelope) {
-    if (sm_before_loss_.count(sm) == 0) return link_->send(envelope);
+bool Server::send_to_sm(const component::RouteAddress& address, xml::Element&& payload) {
+    // Every stanza a client sends passes here: the envelope is written around
+    // the payload rather than built as an element, except while it is held.
+    if (sm_before_loss_.count(address.to) == 0) return link_->send_route(address, payload);
+    xml::Element envelope = component::make_route(address, std::move(payload));
     // The same bound as the link's own queue for an outage (measured by the
     // element's footprint: serializing only to count would do the work twice).
     const size_t size = envelope.weight();
     if (held_bytes_ + size > config_.router.queue_limit_bytes) return false;
     held_bytes_ += size;
-    held_[std::string(sm)].push_back({std::move(envelope), size});
+    held_[std::string(address.to)].push_back({std::move(envelope), size});
     return true;
 }
 
@@ -199,14 +201,9 @@ void Server::end_session(ClientStream& stream) {
 }
 
 void Server::to_sm(ClientStream& stream, xml::Element&& stanza) {
-    const component::RouteAddress address{config_.id, stream.sm(), stream.id()};
-    // Every stanza a client sends passes here: its envelope is written around
-    // it rather than built as an element, except while it must be held.
-    const bool sent =
-        sm_before_loss_.count(stream.sm()) == 0
-            ? link_->send_route(address, stanza)
-            : send_to_sm(stream.sm(), component::make_route(address, std::move(stanza)));
-    if (!sent) stream.fail("resource-constraint", "the server is overloaded");
+    if (!send_to_sm({config_.id, stream.sm(), stream.id()}, std::move(stanza))) {
+        stream.fail("resource-constraint", "the server is overloaded");
+    }
 }
 
 void Server::on_router_element(xml::Element&& e) {

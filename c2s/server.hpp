@@ -67,9 +67,9 @@ private:
     void on_router_lost();
     void sm_gone(const std::string& sm);
     void send_end(std::string_view sm, std::string_view session);
-    // Every envelope to a session manager goes through here; false when
-    // it had to be dropped.
-    bool send_to_sm(std::string_view sm, xml::Element&& envelope);
+    // Everything for a session manager goes through here, in an envelope
+    // addressed to it; false when it had to be dropped.
+    bool send_to_sm(const component::RouteAddress& address, xml::Element&& payload);
     void release_held(const std::string& sm);
     void hibernate_quiet_sessions();
 
