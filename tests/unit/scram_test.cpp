@@ -14,12 +14,16 @@
 #include <thread>
 #include <vector>
 
+#include "hex_util.hpp"
+
 using jng::sasl::derive;
 using jng::sasl::derive_with_salt;
 using jng::sasl::Hash;
 using jng::sasl::saslprep;
 using jng::sasl::ScramCredential;
 using jng::sasl::verify;
+using jng::test::from_hex;
+using jng::test::to_hex;
 
 namespace {
 
@@ -29,24 +33,6 @@ std::string from_base64(const std::string& text) {
     REQUIRE(gsasl_base64_from(text.data(), text.size(), &out, &len) == GSASL_OK);
     std::string raw(out, len);
     gsasl_free(out);
-    return raw;
-}
-
-std::string to_hex(const std::string& raw) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char c : raw) {
-        hex += kDigits[c >> 4];
-        hex += kDigits[c & 15];
-    }
-    return hex;
-}
-
-std::string from_hex(const std::string& hex) {
-    std::string raw;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-    }
     return raw;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "hex_util.hpp"
 #include "tls/tls.hpp"
 
 using namespace jng::tls;
@@ -65,13 +66,7 @@ std::string pbkdf2_hex(Prf prf, std::string_view password, std::string_view salt
     const bool ok = pbkdf2(prf, password, salt, iterations,
                            std::span(reinterpret_cast<unsigned char*>(out.data()), out.size()));
     if (!ok) return "refused";
-    static constexpr std::string_view kDigits = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char c : out) {
-        hex += kDigits[c >> 4];
-        hex += kDigits[c & 0x0f];
-    }
-    return hex;
+    return jng::test::to_hex(out);
 }
 }  // namespace
 

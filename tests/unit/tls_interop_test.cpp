@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "hex_util.hpp"
 #include "tls/tls.hpp"
 #include "tls_test_certs.hpp"
 
@@ -221,24 +222,6 @@ bool exchange(Session& session, int fd, const std::function<bool()>& done, Wire*
     }
 }
 
-std::string upper_hex(std::string_view bytes) {
-    constexpr std::string_view kDigits = "0123456789ABCDEF";
-    std::string hex;
-    for (const unsigned char c : bytes) {
-        hex += kDigits[c >> 4];
-        hex += kDigits[c & 0x0f];
-    }
-    return hex;
-}
-
-std::string from_hex(std::string_view hex) {
-    std::string bytes;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        bytes += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
-    }
-    return bytes;
-}
-
 // The rest of the line after `label` in the tool's output; empty if absent.
 std::string field(const std::string& output, std::string_view label) {
     const size_t at = output.find(label);
@@ -300,12 +283,12 @@ void check_exporter(const Session& session, const std::string& version, const st
     const std::string tool_value = field(output, "Keying material: ");
     REQUIRE_FALSE(tool_value.empty());
     if (version == "1.3") {
-        CHECK(upper_hex(*exporter) == tool_value);
+        CHECK(jng::test::to_hex(*exporter, /*upper=*/true) == tool_value);
         return;
     }
-    CHECK(upper_hex(*exporter) != tool_value);
+    CHECK(jng::test::to_hex(*exporter, /*upper=*/true) != tool_value);
     if (wire == nullptr) return;
-    const std::string master_secret = from_hex(field(output, "Master-Key: "));
+    const std::string master_secret = jng::test::from_hex(field(output, "Master-Key: "));
     REQUIRE(master_secret.size() == 48);
     const std::string client_random = hello_random(wire->from_peer, 0x01);
     const std::string server_random = hello_random(wire->to_peer, 0x02);
@@ -313,7 +296,8 @@ void check_exporter(const Session& session, const std::string& version, const st
     REQUIRE(server_random.size() == 32);
     const std::string digest = session.cipher().ends_with("SHA384") ? "SHA384" : "SHA256";
     const std::string seed = std::string(kExporterLabel) + client_random + server_random;
-    CHECK(upper_hex(tls12_prf(digest, master_secret, seed, 32)) == tool_value);
+    CHECK(jng::test::to_hex(tls12_prf(digest, master_secret, seed, 32), /*upper=*/true) ==
+          tool_value);
     CHECK(tls12_prf(digest, master_secret, seed + std::string(2, '\0'), 32) == *exporter);
 }
 
