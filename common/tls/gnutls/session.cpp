@@ -164,7 +164,13 @@ Status GnuTlsSession::feed(std::string_view ciphertext) {
     // Plaintext written during the handshake goes out as soon as it can,
     // before anything the peer sent is decrypted.
     if (auto s = flush_pending(); !s) return s;
-    return read_records();
+    auto s = read_records();
+    // An idle connection keeps no buffer sized for its largest flight.
+    if (network_in_offset_ == network_in_.size()) {
+        std::string().swap(network_in_);
+        network_in_offset_ = 0;
+    }
+    return s;
 }
 
 Status GnuTlsSession::continue_handshake() {
@@ -241,8 +247,12 @@ void GnuTlsSession::refuse_renegotiation() {
 
 size_t GnuTlsSession::read(std::string& out) {
     const size_t n = inbox_.size();
-    out.append(inbox_);
-    inbox_.clear();
+    if (out.empty()) {
+        out.swap(inbox_);
+    } else {
+        out.append(inbox_);
+    }
+    std::string().swap(inbox_);
     return n;
 }
 
@@ -289,8 +299,12 @@ Result<size_t> GnuTlsSession::write_records(std::string_view plaintext) {
 
 void GnuTlsSession::drain(std::string& out) {
     // Also after a failure: the alert telling the peer why is worth sending.
-    out.append(network_out_);
-    network_out_.clear();
+    if (out.empty()) {
+        out.swap(network_out_);
+    } else {
+        out.append(network_out_);
+    }
+    std::string().swap(network_out_);
 }
 
 void GnuTlsSession::shutdown() {
