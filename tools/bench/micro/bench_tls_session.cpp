@@ -106,18 +106,18 @@ void BM_Tls_HeldSession(benchmark::State& state) {
     // first sessions'.
     for (int i = 0; i < 20; ++i) connect(**client_ctx, **server_ctx);
 
-    const size_t before = mallinfo2().uordblks;
+    const auto before = static_cast<double>(mallinfo2().uordblks);
     for (auto _ : state) {
         auto server = connect(**client_ctx, **server_ctx);
         if (!server) {
             state.SkipWithError("handshake failed");
-            return;
+            break;
         }
         held.push_back(std::move(server));
     }
-    const size_t after = mallinfo2().uordblks;
-    state.counters["heap_bytes_per_session"] =
-        static_cast<double>(after - before) / static_cast<double>(held.size());
+    if (held.empty()) return;
+    const auto after = static_cast<double>(mallinfo2().uordblks);
+    state.counters["heap_bytes_per_session"] = (after - before) / static_cast<double>(held.size());
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
     state.SetLabel(jng::tls::backend_name().data());
 }
