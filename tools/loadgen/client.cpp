@@ -131,7 +131,8 @@ void Client::on_connected(std::unique_ptr<net::Stream> stream) {
         .on_close = [this](std::string_view reason) { on_stream_closed(reason); },
         .on_connected = {},
     });
-    reader_ = std::make_unique<xml::StreamReader>(xml::ReaderLimits{}, std::string(ns::kClient));
+    reader_ = std::make_unique<xml::StreamReader>(xml::ReaderLimits{}, std::string(ns::kClient),
+                                                  setup_.xml_names);
     if (setup_.tls_mode == TlsMode::kDirect) {
         stream_->start_tls(setup_.tls->new_session(setup_.domain));
         tls_done_ = true;

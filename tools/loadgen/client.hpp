@@ -22,6 +22,7 @@
 #include "sasl_client.hpp"
 #include "tls/tls.hpp"
 #include "xml/element.hpp"
+#include "xml/shared_names.hpp"
 #include "xml/stream_reader.hpp"
 
 namespace jng::loadgen {
@@ -46,6 +47,10 @@ struct ClientSetup {
     // The login ends at the reply to a ping sent after the initial presence
     // (jabberd2 does not echo a session's initial presence to itself).
     bool login_ping = false;
+    // One name dictionary for every client's parser, as c2s shares one: a
+    // dictionary per connection is 4 KB and thousands of them defeat the
+    // cache on every name looked up.
+    std::shared_ptr<xml::SharedNames> xml_names;
 };
 
 // The login's milestones, for the per-phase latency breakdown.

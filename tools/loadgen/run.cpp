@@ -70,6 +70,7 @@ Result<std::unique_ptr<Run>> Run::create(Options options) {
     run->setup_.mech = o.mech;
     run->setup_.step_timeout = to_ms(o.step_timeout);
     run->setup_.login_ping = o.login_ping;
+    run->setup_.xml_names = std::make_shared<xml::SharedNames>();
 
     std::random_device rd;
     const uint64_t seed = o.seed != 0 ? o.seed : (static_cast<uint64_t>(rd()) << 32 | rd());
