@@ -11,6 +11,7 @@
 
 #include "tls/gnutls/certificate.hpp"
 #include "tls/gnutls/errors.hpp"
+#include "tls/hand_over.hpp"
 
 namespace jng::tls::gnutls {
 namespace {
@@ -247,12 +248,7 @@ void GnuTlsSession::refuse_renegotiation() {
 
 size_t GnuTlsSession::read(std::string& out) {
     const size_t n = inbox_.size();
-    if (out.empty()) {
-        out.swap(inbox_);
-    } else {
-        out.append(inbox_);
-    }
-    std::string().swap(inbox_);
+    hand_over(inbox_, out);
     return n;
 }
 
@@ -299,12 +295,7 @@ Result<size_t> GnuTlsSession::write_records(std::string_view plaintext) {
 
 void GnuTlsSession::drain(std::string& out) {
     // Also after a failure: the alert telling the peer why is worth sending.
-    if (out.empty()) {
-        out.swap(network_out_);
-    } else {
-        out.append(network_out_);
-    }
-    std::string().swap(network_out_);
+    hand_over(network_out_, out);
 }
 
 void GnuTlsSession::shutdown() {

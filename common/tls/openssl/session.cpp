@@ -9,6 +9,7 @@
 #include <array>
 #include <climits>
 
+#include "tls/hand_over.hpp"
 #include "tls/openssl/buffer_bio.hpp"
 #include "tls/openssl/certificate.hpp"
 #include "tls/openssl/errors.hpp"
@@ -158,13 +159,7 @@ Status OpenSslSession::read_records() {
 
 size_t OpenSslSession::read(std::string& out) {
     const size_t n = inbox_.size();
-    // Handing the buffer over keeps no memory here between reads.
-    if (out.empty()) {
-        out.swap(inbox_);
-    } else {
-        out.append(inbox_);
-    }
-    std::string().swap(inbox_);
+    hand_over(inbox_, out);
     return n;
 }
 
@@ -213,12 +208,7 @@ Result<size_t> OpenSslSession::write_records(std::string_view plaintext) {
 
 void OpenSslSession::drain(std::string& out) {
     // Also after a failure: the alert telling the peer why is worth sending.
-    if (out.empty()) {
-        out.swap(buffers_.output);
-    } else {
-        out.append(buffers_.output);
-    }
-    std::string().swap(buffers_.output);
+    hand_over(buffers_.output, out);
 }
 
 void OpenSslSession::shutdown() {
