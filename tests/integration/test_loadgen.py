@@ -55,6 +55,7 @@ def check_well_formed(summary, scenario):
             assert lat["min"] <= lat["mean"] <= lat["max"]
         assert sum(n for _, n in summary["histograms_us"][name]) == lat["count"]
     assert summary["client"]["cpu_user_s"] >= 0
+    assert summary["client"]["machine_steal_s"] >= 0
 
 
 def test_login_storm_scram_starttls(suite, tmp_path):
@@ -210,6 +211,9 @@ def test_shards_and_source_addresses_merge(suite, tmp_path):
     assert merged["results"]["logins"] == USERS
     assert merged["latency_ms"]["login"]["count"] == USERS
     assert merged["latency_ms"]["login"]["p50"] <= merged["latency_ms"]["login"]["p99"]
+    # CPU adds up over the shards; the machine's steal time was shared by them.
+    assert merged["client"]["cpu_user_s"] == pytest.approx(sum(s["client"]["cpu_user_s"] for s in shards))
+    assert merged["client"]["machine_steal_s"] == max(s["client"]["machine_steal_s"] for s in shards)
     assert "127.0.0.2" in suite.log_text("c2s-1") or "127.0.0.3" in suite.log_text("c2s-1")
 
 

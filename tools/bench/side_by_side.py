@@ -180,6 +180,8 @@ METRICS = [
     ("rate: p50 ms", "chat_rate", ("latency_ms", "message", "p50"), False),
     ("rate: p99 ms", "chat_rate", ("latency_ms", "message", "p99"), False),
     ("rate: lost", "chat_rate", ("results", "lost"), None),
+    # What the hypervisor took meanwhile: the rate percentiles follow it.
+    ("rate: machine steal s", "chat_rate", ("client", "machine_steal_s"), None),
     ("offline stored/s", "offline", ("results", "stored_per_s"), True),
     ("offline drained/s", "offline", ("results", "drained_per_s"), True),
     ("offline missing", "offline", ("results", "missing"), None),

@@ -2,8 +2,10 @@
 #include "run.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 
 namespace jng::loadgen {
 
@@ -26,6 +28,23 @@ Status raise_file_limit(size_t connections) {
                     std::to_string(lim.rlim_cur) + ": split the accounts with --shard I/N");
     }
     return {};
+}
+
+// The machine's steal time so far, summed over its CPUs: what the
+// hypervisor gave to other guests while this one had work. On a virtual
+// machine the latency figures move with it, so a run reports it.
+std::optional<double> machine_steal_seconds() {
+    std::ifstream in("/proc/stat");
+    std::string label;
+    if (!(in >> label) || label != "cpu") return std::nullopt;
+    // user nice system idle iowait irq softirq steal, in clock ticks
+    uint64_t ticks[8]{};
+    for (uint64_t& t : ticks) {
+        if (!(in >> t)) return std::nullopt;
+    }
+    const long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0) return std::nullopt;
+    return static_cast<double>(ticks[7]) / static_cast<double>(hz);
 }
 
 }  // namespace
@@ -77,6 +96,7 @@ Result<std::unique_ptr<Run>> Run::create(Options options) {
     run->rng_.seed(seed);
     run->run_id_ = run->rng_() & 0xffffffffffffULL;
     run->started_ = Clock::now();
+    run->steal_at_start_ = machine_steal_seconds();
     return run;
 }
 
@@ -118,6 +138,8 @@ void Run::record_client_usage() {
     report_.set_client("max_rss_kib", static_cast<uint64_t>(ru.ru_maxrss));
     report_.set_client("scram_cache_hits", static_cast<uint64_t>(sasl_->cache_hits()));
     report_.set_client("pbkdf2_derivations", static_cast<uint64_t>(sasl_->cache_misses()));
+    const auto steal = machine_steal_seconds();
+    if (steal && steal_at_start_) report_.set_client("machine_steal_s", *steal - *steal_at_start_);
 }
 
 }  // namespace jng::loadgen

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,7 +50,8 @@ public:
     // Seconds since the run started.
     double elapsed() const;
 
-    // CPU time and peak memory of this process, into the report.
+    // CPU time and peak memory of this process, and the machine's steal
+    // time since the run started, into the report.
     void record_client_usage();
 
 private:
@@ -66,6 +68,7 @@ private:
     std::mt19937_64 rng_;
     uint64_t run_id_ = 0;
     Clock::time_point started_;
+    std::optional<double> steal_at_start_;
 };
 
 // Seconds between two time points, as a double.
