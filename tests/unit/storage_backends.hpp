@@ -86,6 +86,11 @@ private:
     std::filesystem::path path_;
 };
 
+// The SQLite driver behind a Driver made by an SQLite backend.
+inline sqlite::SqliteDriver& as_sqlite(Driver& d) {
+    return dynamic_cast<sqlite::SqliteDriver&>(d);
+}
+
 // Raw SQLite access with the bare C API, independent of the driver's code.
 inline std::vector<Row> sqlite_exec(const std::string& path, std::string_view text,
                                     const std::vector<std::string>& params = {}) {

@@ -1,6 +1,6 @@
-// Helpers of the storage contract tests for the sm's services: privacy
-// rules, row counts behind the driver's back, and strings that must come
-// back byte for byte.
+// Helpers of the storage contract tests: roster contacts, privacy rules,
+// row counts behind the driver's back, and strings that must come back
+// byte for byte.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +24,12 @@ inline PrivacyItem rule(PrivacyItem::Type type, std::string value, uint32_t orde
 
 inline PrivacyItem fall_through(uint32_t order, bool allow = true) {
     return rule(PrivacyItem::Type::kNone, "", order, allow);
+}
+
+inline RosterItem contact(std::string jid) {
+    RosterItem item;
+    item.jid = std::move(jid);
+    return item;
 }
 
 inline int64_t count(Backend& b, const std::string& table) {

@@ -10,8 +10,6 @@ using namespace jng::storage::test;
 
 namespace {
 
-sqlite::SqliteDriver& as_sqlite(Driver& d) { return dynamic_cast<sqlite::SqliteDriver&>(d); }
-
 MucRoom lobby() {
     MucRoom r;
     r.name = "lobby";

@@ -16,10 +16,6 @@ using namespace jng::storage::test;
 
 namespace {
 
-sqlite::SqliteDriver& as_sqlite(Driver& d) {
-    return dynamic_cast<sqlite::SqliteDriver&>(d);
-}
-
 // The first column of the first row of `sql` on the driver's own connection.
 std::string pragma(Driver& d, std::string_view sql) {
     auto q = as_sqlite(d).connection().prepare(sql, false);
