@@ -2,7 +2,8 @@
 end (accounts made, servers started from the configs it writes, every
 scenario run, a summary and a table). Against jabberd-ng always, with its
 results checked (nothing lost, every login counted); against each peer when
-its Debian package is installed. No performance is asserted."""
+its Debian package is installed. No performance is asserted. Also the
+capacity script with tiny sizes, and the stall probe made to see a stall."""
 
 import json
 import os
@@ -151,3 +152,38 @@ def test_capacity_smoke_over_several_c2s(tmp_path):
     for name in ("c2s-1", "c2s-2", "c2s-3"):
         assert daemons[name]["loaded"] > daemons[name]["before"], (name, daemons[name])
     assert s["per_session_kib"] > 0
+
+
+STALL_PROBE = os.path.join(ROOT, "tools", "bench", "stall_probe.py")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("chrt"),
+                    reason="making a stall takes a real-time priority")
+def test_stall_probe_sees_a_cpu_taken_away(tmp_path):
+    """A real-time process takes the probe's CPU for 40 ms at a time: the
+    probe counts those gaps, in the right bucket, and its summary adds up."""
+    out = tmp_path / "stalls.json"
+    probe = subprocess.Popen([sys.executable, STALL_PROBE, "--duration", "2", "--cpus", "1",
+                              "--json", str(out)], stdout=subprocess.PIPE, text=True)
+    cpu = str(min(os.sched_getaffinity(0)))
+    # Bursts spread over the probe's run, so that some fall while it spins
+    # however long it takes to start.
+    subprocess.run(["chrt", "-f", "50", "taskset", "-c", cpu, sys.executable, "-c",
+                    "import time\nfor _ in range(5):\n    time.sleep(0.3)\n    t = time.monotonic()\n"
+                    "    while time.monotonic() - t < 0.04: pass"], check=True, timeout=30)
+    stdout, _ = probe.communicate(timeout=60)
+    assert probe.returncode == 0, stdout
+    s = json.loads(out.read_text())
+    assert list(s["cpus"]) == [cpu]
+    c = s["cpus"][cpu]
+    assert c["max_ms"] >= 35, c
+    assert c["histogram_ms"][">=20"] >= 1, c
+    assert sum(c["histogram_ms"].values()) == c["stalls"]
+    assert c["stalled_ms"] >= c["max_ms"] and abs(c["stalled_fraction"] - c["stalled_ms"] / (s["duration_s"] * 1000)) <= 1e-4
+    assert s["machine_steal_s"] >= 0
+    assert "cpu %s: %d stalls" % (cpu, c["stalls"]) in stdout
+
+
+def test_stall_probe_refuses_a_bad_duration():
+    proc = subprocess.run([sys.executable, STALL_PROBE, "--duration", "0"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "must be positive" in proc.stderr
