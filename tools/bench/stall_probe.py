@@ -2,9 +2,9 @@
 """How often and for how long this machine takes a CPU away from a process
 that wants it: one process per CPU spins on the monotonic clock and counts
 the gaps between two readings longer than --threshold-ms. On a virtual
-machine the gaps are the hypervisor running something else on the vCPU
-(the guest's scheduler sees nothing; /proc/stat counts it as steal); every
-message in flight on that CPU waits as long.
+machine with nothing else running, the gaps are the hypervisor running
+something else on the vCPU (the guest's scheduler sees nothing; /proc/stat
+counts it as steal); every message in flight on that CPU waits as long.
 
 usage: stall_probe.py [--duration S] [--threshold-ms MS] [--cpus N] [--json FILE]
 Spins every CPU for the duration: run it before or after a benchmark,
@@ -13,6 +13,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import sys
 import time
 
@@ -65,16 +66,22 @@ def main():
                     help="how many CPUs to spin (default: all this process may use)")
     ap.add_argument("--json", help="also write the summary here")
     args = ap.parse_args()
-    if args.duration <= 0 or args.threshold_ms <= 0:
-        sys.exit("stall_probe: --duration and --threshold-ms must be positive")
-    cpus = sorted(os.sched_getaffinity(0))[:max(1, args.cpus)]
+    if args.duration <= 0 or args.threshold_ms <= 0 or args.cpus <= 0:
+        sys.exit("stall_probe: --duration, --threshold-ms and --cpus must be positive")
+    cpus = sorted(os.sched_getaffinity(0))[:args.cpus]
     out = multiprocessing.Queue()
     before = steal_s()
     procs = [multiprocessing.Process(target=spin, args=(c, args.duration, args.threshold_ms, out))
              for c in cpus]
     for p in procs:
         p.start()
-    results = dict(out.get() for _ in procs)
+    try:
+        results = dict(out.get(timeout=args.duration + 30) for _ in procs)
+    except queue.Empty:
+        for p in procs:
+            p.kill()
+        sys.exit("stall_probe: a spinning process did not report (exit codes %s)" %
+                 [p.exitcode for p in procs])
     for p in procs:
         p.join()
     summary = {
