@@ -2,7 +2,6 @@
 #include "stanza.hpp"
 
 #include <array>
-#include <ranges>
 #include <utility>
 
 #include "ns.hpp"
@@ -123,7 +122,7 @@ std::string_view iq_problem(const xml::Element& iq) {
         return "an iq needs a type of get, set, result or error";
     }
     if (iq.attr("id").empty()) return "an iq needs an id";
-    if (request && std::ranges::distance(iq.elements()) != 1) {
+    if (request && iq.elements().size() != 1) {
         return "an iq get or set carries exactly one payload";
     }
     return {};

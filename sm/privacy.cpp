@@ -168,8 +168,7 @@ private:
         if (name == kBlocklistName) {
             return error(p.stanza, "not-allowed", "that name is the blocklist's (XEP-0191)");
         }
-        auto items = element.elements();
-        if (items.begin() == items.end()) return remove_list(p, s, name);
+        if (element.elements().empty()) return remove_list(p, s, name);
         ParsedList parsed = parse_list(element);
         if (parsed.problem) return error(p.stanza, parsed.problem->condition, parsed.problem->text);
         // §2.1: a group item names a group of the user's roster.

@@ -22,7 +22,7 @@ Request read_set(const xml::Element& query, std::string_view username) {
     Request r;
     if (query.child("remove", ns::kRegister)) {
         // §3.2: <remove/> must be the only element.
-        if (std::ranges::distance(query.elements()) != 1) {
+        if (query.elements().size() != 1) {
             r.condition = "bad-request";
             r.text = "<remove/> must be the only element of the query";
             return r;

@@ -2,9 +2,11 @@
 // ordered list of children that are elements or text. Small on purpose.
 #pragma once
 
-#include <ranges>
+#include <cstddef>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -21,10 +23,57 @@ class Element;
 // A child is either an element or a run of character data.
 struct Node;
 
+// The element children of an element, in order: its children with the text
+// stepped over. Written out rather than made of std::views, which clang 14
+// cannot compile with libstdc++ 12.
+template <typename NodeIt, typename E>
+class ChildElements {
+public:
+    class iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = std::remove_const_t<E>;
+        using difference_type = std::ptrdiff_t;
+        using pointer = E*;
+        using reference = E&;
+
+        iterator() = default;
+        iterator(NodeIt at, NodeIt end) : at_(at), end_(end) { skip_text(); }
+        E& operator*() const { return at_->element(); }
+        E* operator->() const { return &at_->element(); }
+        iterator& operator++() {
+            ++at_;
+            skip_text();
+            return *this;
+        }
+        iterator operator++(int) {
+            iterator before = *this;
+            ++*this;
+            return before;
+        }
+        bool operator==(const iterator& other) const { return at_ == other.at_; }
+
+    private:
+        void skip_text() {
+            while (at_ != end_ && !at_->is_element()) ++at_;
+        }
+        NodeIt at_{}, end_{};
+    };
+
+    ChildElements(NodeIt begin, NodeIt end) : begin_(begin, end), end_(end, end) {}
+    iterator begin() const { return begin_; }
+    iterator end() const { return end_; }
+    bool empty() const { return begin_ == end_; }
+    size_t size() const { return static_cast<size_t>(std::distance(begin_, end_)); }
+
+private:
+    iterator begin_, end_;
+};
+
 class Element {
 public:
     Element() = default;
-    explicit Element(std::string_view name, std::string_view ns = {}) : name_(name), ns_(ns) {}
+    explicit Element(std::string_view name, std::string_view ns = {});
 
     const std::string& name() const { return name_; }
     const std::string& ns() const { return ns_; }
@@ -70,7 +119,7 @@ public:
     Element* first_element();
 
     size_t remove_children(std::string_view name, std::string_view ns = {});
-    void clear_children() { children_.clear(); }
+    void clear_children();
 
     // Concatenated character data of this element's direct text children.
     std::string text() const;
@@ -105,14 +154,21 @@ struct Node {
     bool operator==(const Node& other) const = default;
 };
 
+// Defined once Node is complete: clang instantiates what a member's body
+// uses of std::vector<Node> where the body stands.
+inline Element::Element(std::string_view name, std::string_view ns) : name_(name), ns_(ns) {}
+
+inline void Element::clear_children() {
+    children_.clear();
+}
+
 inline auto Element::elements() const {
-    return children_ | std::views::filter([](const Node& n) { return n.is_element(); }) |
-           std::views::transform([](const Node& n) -> const Element& { return n.element(); });
+    return ChildElements<std::vector<Node>::const_iterator, const Element>(children_.begin(),
+                                                                           children_.end());
 }
 
 inline auto Element::elements() {
-    return children_ | std::views::filter([](const Node& n) { return n.is_element(); }) |
-           std::views::transform([](Node& n) -> Element& { return n.element(); });
+    return ChildElements<std::vector<Node>::iterator, Element>(children_.begin(), children_.end());
 }
 
 }  // namespace jng::xml

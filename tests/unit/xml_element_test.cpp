@@ -1,5 +1,6 @@
 // Element tree and serializer: literal XML in, literal XML out.
 #include <catch.hpp>
+#include <utility>
 
 #include "ns.hpp"
 #include "xml/element.hpp"
@@ -139,6 +140,29 @@ TEST_CASE("element accessors") {
         ++count;
     }
     CHECK(count == 2);
+}
+
+TEST_CASE("elements() steps over text, in order, and lets a child be changed") {
+    Element e("message", std::string(jng::ns::kClient));
+    CHECK(e.elements().empty());
+    CHECK(e.elements().size() == 0);
+    e.add_text("lead ");
+    CHECK(e.elements().empty());
+    e.add_text_child("subject", "s");
+    e.add_text(" between ");
+    e.add_text_child("body", "b");
+    e.add_text(" trail");
+    std::vector<std::string> names;
+    for (const Element& c : std::as_const(e).elements()) names.push_back(c.name());
+    CHECK(names == std::vector<std::string>{"subject", "body"});
+    CHECK(e.elements().size() == 2);
+    CHECK_FALSE(e.elements().empty());
+    auto it = e.elements().begin();
+    CHECK(it->name() == "subject");
+    (*it++).set_attr("xml:lang", "en");
+    CHECK(it->name() == "body");
+    CHECK(++it == e.elements().end());
+    CHECK(e.child("subject")->attr("xml:lang") == "en");
 }
 
 TEST_CASE("attribute order does not affect equality") {
