@@ -20,7 +20,6 @@ constexpr auto kKeepalive = std::chrono::seconds(60);
 ComponentConn::ComponentConn(Router& router, net::Loop& loop, Log& log, const RouterConfig& config,
                              ConnId id, std::unique_ptr<net::Stream> stream)
     : router_(router),
-      loop_(loop),
       log_(log),
       config_(config),
       id_(id),

@@ -63,7 +63,6 @@ private:
     void throttle(size_t bytes);
 
     Router& router_;
-    net::Loop& loop_;
     Log& log_;
     const RouterConfig& config_;
     ConnId id_;

@@ -10,8 +10,7 @@ namespace jng::s2s {
 
 Wire::Wire(net::Loop& loop, std::unique_ptr<net::Stream> stream, const Limits& limits,
            Handlers handlers)
-    : loop_(loop),
-      stream_(std::move(stream)),
+    : stream_(std::move(stream)),
       limits_(limits),
       handlers_(std::move(handlers)),
       karma_(limits.karma_rate, limits.karma_burst),

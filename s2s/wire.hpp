@@ -73,7 +73,6 @@ private:
     // A stream header or an element went either way: the stream is in use.
     void touch();
 
-    net::Loop& loop_;
     std::unique_ptr<net::Stream> stream_;
     Limits limits_;
     Handlers handlers_;

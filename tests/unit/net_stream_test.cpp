@@ -103,6 +103,8 @@ private:
 };
 
 // A second stream on the same loop, and the test's end of it.
+// Callers name the two rather than bind them (auto [peer, stream]): the
+// callbacks capture them, and clang 14 cannot capture a structured binding.
 std::pair<std::unique_ptr<Fd>, std::unique_ptr<Stream>> another_stream(Loop& loop) {
     int sv[2];
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
@@ -267,7 +269,9 @@ TEST_CASE("a stream destroyed inside a batch takes its held output with it") {
 
 TEST_CASE("what a read callback writes leaves once the read is handled") {
     Pair in;
-    auto [out_peer, out] = another_stream(in.loop);
+    auto out_pair = another_stream(in.loop);
+    auto& out_peer = out_pair.first;
+    auto& out = out_pair.second;
     std::string seen_inside;
     bool read = false;
     in.stream->set_callbacks({.on_data =
@@ -292,8 +296,12 @@ TEST_CASE("what a read callback writes leaves once the read is handled") {
 
 TEST_CASE("what the callbacks of one round write leaves together when the round ends") {
     Pair a;
-    auto [b_peer, b] = another_stream(a.loop);
-    auto [out_peer, out] = another_stream(a.loop);
+    auto b_pair = another_stream(a.loop);
+    auto& b_peer = b_pair.first;
+    auto& b = b_pair.second;
+    auto out_pair = another_stream(a.loop);
+    auto& out_peer = out_pair.first;
+    auto& out = out_pair.second;
     // Both are readable before the loop starts, so one wait finds both and
     // their callbacks run in the same round.
     REQUIRE(::write(a.peer->fd, "<a/>", 4) == 4);
